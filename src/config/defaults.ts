@@ -1,0 +1,22 @@
+/** The value of every setting nobody set: no flag, no environment variable, no config field. */
+export const DEFAULTS = {
+  host: "127.0.0.1",
+  port: 3000,
+  dataDir: "./.hub",
+  dev: false,
+  /** The log level outside development; development defaults to `debug`. */
+  logLevel: "info",
+  devLogLevel: "debug",
+  bodyLimitBytes: 1024 * 1024,
+  actors: {
+    heartbeatIntervalMs: 1000,
+    heartbeatTimeoutMs: 5000,
+    callTimeoutMs: 30_000,
+    restart: { maxRestarts: 5, windowMs: 60_000, backoffBaseMs: 100, backoffMaxMs: 10_000 },
+  },
+  shutdownTimeoutMs: 10_000,
+  /** Where the master key is read from when `--master-key-file` is not given (Docker/Kubernetes secret). */
+  masterKeyFile: "/run/secrets/hub_master_key",
+  /** The fallback master key file, relative to the data directory; created on first start. */
+  dataDirMasterKeyFile: "master.key",
+} as const;

@@ -1,0 +1,169 @@
+/**
+ * Resolving the hub's settings from every source: a command-line flag beats
+ * an environment variable, which beats the config file, which beats the
+ * default. Pure: the caller passes the environment and the loaded file.
+ */
+import { ConfigError, type ConfigProblem, formatProblems } from "./config_error.ts";
+import { DEFAULTS } from "./defaults.ts";
+import {
+  parseBoolean,
+  parseLogLevel,
+  parsePort,
+  parseSecretUrl,
+  parseText,
+} from "./parse_value.ts";
+import type { ConfigFileData, LogLevel } from "./schema.ts";
+
+/** Parsed command-line flags (`--host`, `--port`, `--data-dir`, `--config`, ...). */
+export interface CliFlags {
+  host?: string;
+  port?: number;
+  dataDir?: string;
+  config?: string;
+  databaseUrl?: string;
+  redisUrl?: string;
+  masterKeyFile?: string;
+  dev?: boolean;
+}
+
+/** Every setting the hub runs with, after precedence and defaults. */
+export interface HubSettings {
+  host: string;
+  port: number;
+  dataDir: string;
+  configPath?: string;
+  databaseUrl?: string;
+  redisUrl?: string;
+  /** `undefined` = default resolution (/run/secrets/hub_master_key, else <dataDir>/master.key). */
+  masterKeyFile?: string;
+  dev: boolean;
+  logLevel: LogLevel;
+  bodyLimitBytes: number;
+  actors: {
+    heartbeatIntervalMs: number;
+    heartbeatTimeoutMs: number;
+    callTimeoutMs: number;
+    restart: { maxRestarts: number; windowMs: number; backoffBaseMs: number; backoffMaxMs: number };
+  };
+  shutdownTimeoutMs: number;
+}
+
+/** Where {@linkcode resolveSettings} reads from. */
+export interface SettingsInput {
+  flags: CliFlags;
+  env: Record<string, string | undefined>;
+  file?: ConfigFileData;
+}
+
+/** The config file path from `--config` or `HUB_CONFIG`: needed before the file can be loaded. */
+export function resolveConfigPath(
+  flags: CliFlags,
+  env: Record<string, string | undefined>,
+): string | undefined {
+  const sources = new Sources(env);
+  const path = sources.pick(flags.config, "--config", "HUB_CONFIG", parseText);
+  sources.throwIfInvalid();
+  return path;
+}
+
+/**
+ * Resolves every setting: flag > environment variable > config file > default.
+ * Throws one ConfigError naming every invalid flag, variable or field relation.
+ */
+export function resolveSettings(input: SettingsInput): HubSettings {
+  const { flags, file = {} } = input;
+  const sources = new Sources(input.env);
+  const pick = sources.pick.bind(sources);
+  const dev = pick(flags.dev, "--dev", "HUB_DEV", parseBoolean) ?? file.development ??
+    DEFAULTS.dev;
+  const fileActors = file.actors ?? {};
+  const settings: HubSettings = {
+    host: pick(flags.host, "--host", "HUB_HOST", parseText) ?? file.server?.host ?? DEFAULTS.host,
+    port: pick(flags.port, "--port", "HUB_PORT", parsePort) ?? file.server?.port ?? DEFAULTS.port,
+    dataDir: pick(flags.dataDir, "--data-dir", "HUB_DATA_DIR", parseText) ?? file.dataDir ??
+      DEFAULTS.dataDir,
+    configPath: pick(flags.config, "--config", "HUB_CONFIG", parseText),
+    databaseUrl: pick(flags.databaseUrl, "--database-url", "HUB_DATABASE_URL", parseSecretUrl) ??
+      file.database?.url,
+    redisUrl: pick(flags.redisUrl, "--redis-url", "HUB_REDIS_URL", parseSecretUrl) ??
+      file.redis?.url,
+    masterKeyFile: pick(flags.masterKeyFile, "--master-key-file", "HUB_MASTER_KEY_FILE", parseText),
+    dev,
+    logLevel: pick(undefined, "", "HUB_LOG_LEVEL", parseLogLevel) ?? file.log?.level ??
+      (dev ? DEFAULTS.devLogLevel : DEFAULTS.logLevel),
+    bodyLimitBytes: file.server?.bodyLimitBytes ?? DEFAULTS.bodyLimitBytes,
+    actors: {
+      ...DEFAULTS.actors,
+      ...fileActors,
+      restart: { ...DEFAULTS.actors.restart, ...fileActors.restart },
+    },
+    shutdownTimeoutMs: file.shutdown?.timeoutMs ?? DEFAULTS.shutdownTimeoutMs,
+  };
+  sources.throwIfInvalid();
+  checkRelations(settings);
+  return settings;
+}
+
+// Collects every invalid flag or variable so all are reported in one error.
+class Sources {
+  readonly #errors: ConfigError[] = [];
+  readonly #env: Record<string, string | undefined>;
+
+  constructor(env: Record<string, string | undefined>) {
+    this.#env = env;
+  }
+
+  // A flag arrives parsed by the CLI (typed) but is checked again here, so a
+  // flag and its variable fail with the same message whoever calls this.
+  pick<T extends string | number | boolean>(
+    flag: T | undefined,
+    flagName: string,
+    envName: string,
+    parse: (text: string, source: string) => T,
+  ): T | undefined {
+    const [text, source] = flag !== undefined
+      ? [String(flag), flagName]
+      : [this.#env[envName], envName];
+    // An empty variable counts as unset, as `HUB_PORT= hub serve` intends.
+    if (text === undefined || (source === envName && text === "")) return undefined;
+    try {
+      return parse(text, source);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      this.#errors.push(error);
+      return undefined;
+    }
+  }
+
+  throwIfInvalid(): void {
+    if (this.#errors.length === 1) throw this.#errors[0];
+    if (this.#errors.length > 1) {
+      const problems = this.#errors.flatMap((error) => [...error.problems]);
+      throw new ConfigError(this.#errors.map((error) => error.message).join("; "), problems);
+    }
+  }
+}
+
+// Ranges of single fields are the schema's job; these relate two fields,
+// which may come from different sources (one from the file, one default).
+function checkRelations(settings: HubSettings): void {
+  const problems: ConfigProblem[] = [];
+  const { actors } = settings;
+  if (actors.heartbeatTimeoutMs <= actors.heartbeatIntervalMs) {
+    problems.push({
+      path: "/actors/heartbeatTimeoutMs",
+      message:
+        `(${actors.heartbeatTimeoutMs}) must be greater than /actors/heartbeatIntervalMs (${actors.heartbeatIntervalMs})`,
+    });
+  }
+  if (actors.restart.backoffMaxMs < actors.restart.backoffBaseMs) {
+    problems.push({
+      path: "/actors/restart/backoffMaxMs",
+      message:
+        `(${actors.restart.backoffMaxMs}) must not be less than /actors/restart/backoffBaseMs (${actors.restart.backoffBaseMs})`,
+    });
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(`Cannot resolve settings: ${formatProblems(problems)}`, problems);
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * The shape of the hub's JSON config file. Every field is optional (the
+ * defaults live in `defaults.ts`) and unknown fields are errors, so a typo
+ * such as `"prot": 3000` is reported instead of silently ignored.
+ */
+import Type from "typebox";
+
+/** Log levels, lowest first; the same set as `@logtape/logtape`'s `LogLevel`. */
+export const LOG_LEVELS = ["trace", "debug", "info", "warning", "error", "fatal"] as const;
+
+/** A log level. */
+export type LogLevel = typeof LOG_LEVELS[number];
+
+/**
+ * JSON pointers of the fields that hold secrets; a `*` segment matches any
+ * object key or array index. A plain value in one of these fields is accepted
+ * with a warning; an `enc:v1:` value is accepted in any string field.
+ */
+export const SECRET_FIELDS: readonly string[] = [
+  "/database/url",
+  "/redis/url",
+  // Later: "/llm/providers/*/apiKey".
+];
+
+const MS_PER_MINUTE = 60_000;
+const MS_PER_HOUR = 60 * MS_PER_MINUTE;
+
+function strict<P extends Type.TProperties>(properties: P) {
+  return Type.Object(properties, { additionalProperties: false });
+}
+
+function integer(minimum: number, maximum: number) {
+  return Type.Optional(Type.Integer({ minimum, maximum }));
+}
+
+function text() {
+  return Type.Optional(Type.String({ minLength: 1 }));
+}
+
+/** The config file schema (typebox, i.e. JSON Schema). */
+export const CONFIG_SCHEMA = strict({
+  server: Type.Optional(strict({
+    host: text(),
+    port: integer(0, 65535),
+    // Below 1 KiB not even a small operation call fits; above 1 GiB a single
+    // request could exhaust the process.
+    bodyLimitBytes: integer(1024, 1024 ** 3),
+  })),
+  dataDir: text(),
+  development: Type.Optional(Type.Boolean()),
+  log: Type.Optional(strict({ level: Type.Optional(Type.Enum(LOG_LEVELS)) })),
+  database: Type.Optional(strict({ url: text() })),
+  redis: Type.Optional(strict({ url: text() })),
+  actors: Type.Optional(strict({
+    // Heartbeats faster than 10 ms only burn CPU; slower than a minute make
+    // a dead actor invisible for too long.
+    heartbeatIntervalMs: integer(10, MS_PER_MINUTE),
+    heartbeatTimeoutMs: integer(50, 10 * MS_PER_MINUTE),
+    callTimeoutMs: integer(100, MS_PER_HOUR),
+    restart: Type.Optional(strict({
+      maxRestarts: integer(0, 1000),
+      windowMs: integer(1000, 24 * MS_PER_HOUR),
+      backoffBaseMs: integer(0, MS_PER_MINUTE),
+      backoffMaxMs: integer(0, MS_PER_HOUR),
+    })),
+  })),
+  shutdown: Type.Optional(strict({ timeoutMs: integer(0, 10 * MS_PER_MINUTE) })),
+});
+
+/** The data of a valid config file (after decryption of `enc:v1:` values). */
+export type ConfigFileData = Type.Static<typeof CONFIG_SCHEMA>;
+
+/** True when the JSON pointer `path` names a field declared secret in {@linkcode SECRET_FIELDS}. */
+export function isSecretField(path: string, secretFields: readonly string[] = SECRET_FIELDS) {
+  const segments = path.split("/");
+  return secretFields.some((pattern) => {
+    const expected = pattern.split("/");
+    return expected.length === segments.length &&
+      expected.every((segment, i) => segment === "*" || segment === segments[i]);
+  });
+}
+
+/** One key as a JSON pointer segment (RFC 6901: `~` and `/` escaped, so pointers stay unambiguous). */
+export function escapePointer(key: string): string {
+  return key.replaceAll("~", "~0").replaceAll("/", "~1");
+}

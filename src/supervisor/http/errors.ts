@@ -1,0 +1,44 @@
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { type ErrorCode, HubError, toHubError } from "@alkdev/operations";
+import { logger } from "../../logging/mod.ts";
+
+/** The coded error body of every hub API error. */
+export interface ErrorBody {
+  error: {
+    code: ErrorCode;
+    message: string;
+    requestId?: string;
+    details?: Record<string, unknown>;
+    cause?: string;
+  };
+}
+
+/** Builds the error body; causes reach clients only in development. */
+export function errorBody(error: HubError, requestId?: string, dev = false): ErrorBody {
+  const body: ErrorBody = { error: { code: error.code, message: error.message, requestId } };
+  if (error.details) body.error.details = error.details;
+  if (dev && error.cause !== undefined) body.error.cause = String(error.cause);
+  return body;
+}
+
+/** Sends any throw as a coded JSON error; unknown throws become `internal` and are logged. */
+export function sendError(c: Context, thrown: unknown, dev = false): Response {
+  const error = toHubError(thrown);
+  const requestId = c.get("requestId") as string | undefined;
+  if (error.code === "internal") {
+    logger("http").error("Unhandled error on {method} {path}: {error}", {
+      method: c.req.method,
+      path: c.req.path,
+      requestId,
+      error: thrown,
+    });
+  }
+  if (error.code === "unauthorized") c.header("WWW-Authenticate", 'Bearer realm="alk hub"');
+  return c.json(errorBody(error, requestId, dev), error.mapping.http as ContentfulStatusCode);
+}
+
+/** Shorthand for throwing a coded error inside a route. */
+export function fail(code: ErrorCode, message: string): never {
+  throw new HubError(code, message);
+}

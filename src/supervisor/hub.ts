@@ -1,0 +1,165 @@
+import { HubError } from "@alkdev/operations";
+import { coordinatorActor } from "../actors/coordinator/mod.ts";
+import { type ApiKeyVerifier, createApiKeyVerifier, ensureBootstrapAdminKey } from "../auth/mod.ts";
+import { type CliFlags, type HubSettings, type KeyRing, loadSettings } from "../config/mod.ts";
+import { logger, setupLogging } from "../logging/mod.ts";
+import { acquireDataDirLock, type Database, type DataDirLock } from "../storage/mod.ts";
+import { ActorSystem } from "./actors/mod.ts";
+import { buildHealth, type HealthReport } from "./health.ts";
+import { createApp } from "./http/app.ts";
+import { listen, type Listener } from "./server.ts";
+import { checkKeyRing } from "./startup/key_ring_check.ts";
+import {
+  connectRedis,
+  openStorage,
+  type RedisConnection,
+  type Storage,
+} from "./startup/services.ts";
+import { StartupProgress } from "./startup/steps.ts";
+
+/** How to start a hub: CLI flags and environment, plus test hooks. */
+export interface HubOptions {
+  flags: CliFlags;
+  env: Record<string, string | undefined>;
+  /** Where log lines go (stdout by default). */
+  logWrite?: (line: string) => void;
+  /** Opens the database instead of PGlite/pg from the settings (tests use a template copy). */
+  openDatabase?: (settings: HubSettings) => Promise<Database>;
+  /** Called once the listener is up, before the remaining steps run. */
+  onListen?: (url: string) => void;
+}
+
+/** A running hub. */
+export interface Hub {
+  readonly url: string;
+  readonly settings: HubSettings;
+  /** The key ring that encrypts secrets at rest. */
+  readonly keyRing: KeyRing;
+  readonly actors: ActorSystem;
+  readonly storage: Storage;
+  health(): Promise<HealthReport>;
+  /** Drains and stops everything; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+type Phase = "starting" | "running" | "stopping";
+
+/** What the hub holds while it runs; each part is set by the step that opens it. */
+interface Parts {
+  listener?: Listener;
+  storage?: Storage;
+  redis?: RedisConnection;
+  actors?: ActorSystem;
+  verifier?: ApiKeyVerifier;
+  lock?: DataDirLock;
+}
+
+/** Runs the startup sequence; resolves once `ready`, rejects with a StartupError naming the step. */
+export async function startHub(options: HubOptions): Promise<Hub> {
+  const startedAt = performance.now();
+  const progress = new StartupProgress();
+  const parts: Parts = {};
+  let phase: Phase = "starting";
+  let shutdownTimeoutMs = 10_000;
+
+  const stop = async () => {
+    if (phase === "stopping") return;
+    phase = "stopping";
+    await stopParts(parts, shutdownTimeoutMs);
+  };
+  const refusal = () =>
+    phase === "running" ? undefined : new HubError(
+      "unavailable",
+      phase === "starting" ? `Hub is starting (step ${progress.current})` : "Hub is shutting down",
+    );
+  const health = () => buildHealth({ phase, step: progress.current, startedAt, ...parts });
+
+  try {
+    const { flags, env } = await progress.run(
+      "resolve-config",
+      () => ({ flags: options.flags, env: options.env }),
+    );
+    const loaded = await progress.run("load-config", async () => {
+      const loaded = await loadSettings({ flags, env });
+      // The embedded database's data dir is taken before anything else touches it,
+      // so a second hub on it fails here, before it binds a port.
+      if (!loaded.settings.databaseUrl) {
+        parts.lock = await acquireDataDirLock(loaded.settings.dataDir);
+      }
+      return loaded;
+    });
+    const { settings } = loaded;
+    shutdownTimeoutMs = settings.shutdownTimeoutMs;
+    await progress.run("init-logger", async () => {
+      await setupLogging({ dev: settings.dev, level: settings.logLevel, write: options.logWrite });
+      for (const warning of loaded.warnings) logger("config").warn(warning);
+      const app = createApp({
+        health,
+        refusal,
+        verifier: () => parts.verifier!,
+        bodyLimitBytes: settings.bodyLimitBytes,
+        dev: settings.dev,
+      });
+      parts.listener = listen(settings.host, settings.port, app.fetch);
+      options.onListen?.(parts.listener.url);
+    });
+    const storage = await progress.run(
+      "connect-postgres",
+      () => openStorage(settings, options.openDatabase),
+    );
+    parts.storage = storage;
+    await progress.run("run-migrations", () => storage.migrate());
+    parts.redis = await progress.run(
+      "connect-redis",
+      () => settings.redisUrl ? connectRedis(settings.redisUrl) : undefined,
+    );
+    const keyRing = await progress.run(
+      "init-keyring",
+      () => checkKeyRing(loaded.keyRing, loaded.keyRingPath),
+    );
+    await progress.run(
+      "init-drizzle",
+      () => parts.verifier = createApiKeyVerifier(storage.database.db),
+    );
+    const actors = new ActorSystem({
+      ...settings.actors,
+      dev: settings.dev,
+      logLevel: settings.logLevel,
+    });
+    parts.actors = actors;
+    await progress.run("init-subsystems", async () => {
+      const bootstrap = await ensureBootstrapAdminKey(storage.database.db, settings.dataDir);
+      if (bootstrap.created) {
+        logger("auth").info("Created the admin API key {prefix}; it is in {path}", bootstrap);
+      }
+      await actors.start(coordinatorActor);
+    });
+    await progress.run("start-server", () => phase = "running");
+    const url = parts.listener!.url;
+    await progress.run("ready", () => {
+      logger("startup").info("Hub ready on {url} in {ms} ms", {
+        url,
+        ms: Math.round(performance.now() - startedAt),
+      });
+    });
+    return { url, settings, keyRing, actors, storage, health, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** Stop order: stop accepting HTTP, drain actors, then close Redis and storage. */
+async function stopParts(parts: Parts, timeoutMs: number): Promise<void> {
+  const steps: Array<[string, (() => Promise<unknown>) | undefined]> = [
+    ["close the listener", parts.listener && (() => parts.listener!.close(timeoutMs))],
+    ["stop actors", parts.actors && (() => parts.actors!.shutdown({ timeoutMs }))],
+    ["close Redis", parts.redis && (() => parts.redis!.close())],
+    ["close storage", parts.storage && (() => parts.storage!.close())],
+    ["release the data-dir lock", parts.lock && (() => parts.lock!.release())],
+  ];
+  for (const [name, work] of steps) {
+    await work?.().catch((error) => logger("shutdown").error(`Cannot ${name}: {error}`, { error }));
+  }
+  logger("shutdown").info("Hub stopped");
+}

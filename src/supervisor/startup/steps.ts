@@ -1,0 +1,69 @@
+import { HubError } from "@alkdev/operations";
+import { logger } from "../../logging/mod.ts";
+
+/** The startup steps, in the order they run (seed 000: hub-startup). */
+export const STARTUP_STEPS = [
+  "resolve-config",
+  "load-config",
+  "init-logger",
+  "connect-postgres",
+  "run-migrations",
+  "connect-redis",
+  "init-keyring",
+  "init-drizzle",
+  "init-subsystems",
+  "start-server",
+  "ready",
+] as const;
+
+/** One startup step's name. */
+export type StartupStep = typeof STARTUP_STEPS[number];
+
+/** Thrown when a step fails; its message names the step and the cause. */
+export class StartupError extends HubError {
+  readonly step: StartupStep;
+
+  constructor(step: StartupStep, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super("unavailable", `Cannot start hub: step "${step}" failed: ${reason}`, { cause });
+    this.step = step;
+  }
+}
+
+/** Tracks which step is running, so `/health` can say so from the first moment. */
+export class StartupProgress {
+  #current: StartupStep = STARTUP_STEPS[0];
+  #done = false;
+  readonly timings: Partial<Record<StartupStep, number>> = {};
+
+  /** The step running now (`ready` once done). */
+  get current(): StartupStep {
+    return this.#current;
+  }
+
+  /** True once the `ready` step has completed. */
+  get done(): boolean {
+    return this.#done;
+  }
+
+  /** Runs one step, in order; a failure becomes a StartupError naming the step. */
+  async run<T>(step: StartupStep, work: () => T | Promise<T>): Promise<T> {
+    if (STARTUP_STEPS.indexOf(step) < STARTUP_STEPS.indexOf(this.#current)) {
+      throw new RangeError(
+        `Cannot run startup step "${step}": step "${this.#current}" already ran`,
+      );
+    }
+    this.#current = step;
+    const started = performance.now();
+    try {
+      const result = await work();
+      this.timings[step] = Math.round((performance.now() - started) * 10) / 10;
+      logger("startup").debug("Step {step} done in {ms} ms", { step, ms: this.timings[step] });
+      if (step === "ready") this.#done = true;
+      return result;
+    } catch (error) {
+      if (error instanceof StartupError) throw error;
+      throw new StartupError(step, error);
+    }
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * Runs the real `hub` CLI as a subprocess and reads its JSON log lines, for
+ * tests of what a user sees: startup, the lock, signals, exit codes.
+ *
+ * @module
+ */
+
+const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
+
+/** A hub process started by {@linkcode spawnHub}. */
+export interface HubProcess {
+  readonly child: Deno.ChildProcess;
+  /** Every stdout line so far. */
+  readonly lines: string[];
+  /** Resolves with the listening URL (from the "Listening on" log line). */
+  readonly url: Promise<string>;
+  /** Resolves once a log line matches `pattern`. */
+  waitForLine(pattern: RegExp): Promise<string>;
+  /** Stderr, once the process has exited. */
+  readonly stderr: Promise<string>;
+  readonly status: Promise<Deno.CommandStatus>;
+}
+
+/** Starts `deno run -A src/main.ts <args>` with a clean HUB_* environment. */
+export function spawnHub(args: string[], env: Record<string, string> = {}): HubProcess {
+  const cleanEnv = Object.fromEntries(
+    Object.entries(Deno.env.toObject()).filter(([name]) => !name.startsWith("HUB_")),
+  );
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, ...args],
+    env: { ...cleanEnv, NO_COLOR: "1", ...env },
+    clearEnv: true,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const lines: string[] = [];
+  const waiters: Array<{ pattern: RegExp; resolve: (line: string) => void }> = [];
+  const stdoutDone = (async () => {
+    const decoder = new TextDecoderStream();
+    let buffer = "";
+    for await (const chunk of child.stdout.pipeThrough(decoder)) {
+      buffer += chunk;
+      let newline: number;
+      while ((newline = buffer.indexOf("\n")) >= 0) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        lines.push(line);
+        for (const waiter of [...waiters]) {
+          if (waiter.pattern.test(line)) {
+            waiters.splice(waiters.indexOf(waiter), 1);
+            waiter.resolve(line);
+          }
+        }
+      }
+    }
+  })();
+  const stderr = new Response(child.stderr).text();
+  const status = Promise.all([child.status, stdoutDone]).then(([status]) => status);
+  const waitForLine = (pattern: RegExp) => {
+    const seen = lines.find((line) => pattern.test(line));
+    if (seen) return Promise.resolve(seen);
+    const { promise, resolve, reject } = Promise.withResolvers<string>();
+    waiters.push({ pattern, resolve });
+    status.then(() => reject(new Error(`hub exited before logging ${pattern}`)));
+    return promise;
+  };
+  const url = waitForLine(/"Listening on/).then((line) =>
+    JSON.parse(line).properties.url as string
+  );
+  url.catch(() => {}); // only tests that await `url` care that it never came
+  return { child, lines, url, waitForLine, stderr, status };
+}
+
+/** Polls `/health` until it answers 200 (startup takes seconds on a fresh PGlite dir). */
+export async function waitForHealthy(
+  url: string,
+  attempts = 600,
+): Promise<Record<string, unknown>> {
+  let last: unknown;
+  for (let i = 0; i < attempts; i++) {
+    const response = await fetch(`${url}/health`).catch(() => undefined);
+    last = await response?.json();
+    if (response?.status === 200) return last as Record<string, unknown>;
+    // Polling an external process has no event to await; the step is short.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`hub at ${url} never became healthy: ${JSON.stringify(last)}`);
+}

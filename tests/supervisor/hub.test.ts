@@ -1,0 +1,144 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { type Hub, type HubOptions, startHub } from "../../src/supervisor/mod.ts";
+import { buildHealth } from "../../src/supervisor/health.ts";
+import { freshPglite, freshPostgres } from "../helpers/db.ts";
+import { TEST_DATABASE_URL, TEST_REDIS_URL } from "../helpers/services.ts";
+import { fixtureActor, waitForState, withSystem } from "../actors/_helpers.ts";
+
+/** A hub on loopback with a template PGlite copy, its log lines captured. */
+async function withHub(
+  fn: (hub: Hub, ctx: { adminKey: string; logs: string[]; dataDir: string }) => Promise<void>,
+  flags: HubOptions["flags"] = {},
+  openDatabase: HubOptions["openDatabase"] = () => freshPglite(),
+): Promise<void> {
+  const dataDir = await Deno.makeTempDir({ prefix: "hub_test_" });
+  const logs: string[] = [];
+  const hub = await startHub({
+    flags: { port: 0, dataDir, ...flags },
+    env: {},
+    logWrite: (line) => logs.push(line),
+    openDatabase: flags.databaseUrl ? undefined : openDatabase,
+  });
+  try {
+    const adminKey = (await Deno.readTextFile(join(dataDir, "admin.key"))).trim();
+    await fn(hub, { adminKey, logs, dataDir });
+  } finally {
+    await hub.stop();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+}
+
+Deno.test("hub: every route but /health needs a valid bearer key, with coded errors", async (t) => {
+  await withHub(async (hub, { adminKey, logs }) => {
+    await t.step("/health is open and reports ok with the database and actors", async () => {
+      const response = await fetch(`${hub.url}/health`);
+      assert.equal(response.status, 200);
+      const report = await response.json();
+      assert.equal(report.status, "ok");
+      assert.deepEqual(report.database, { driver: "pglite", ok: true });
+      assert.equal(report.actors[0].id, "coordinator");
+    });
+
+    const cases: Array<[string, Record<string, string>, number, string, RegExp]> = [
+      ["no key", {}, 401, "unauthorized", /Missing Authorization/],
+      ["not a bearer header", { authorization: "Basic abc" }, 401, "unauthorized", /Bearer/],
+      ["a malformed key", { authorization: "Bearer nope" }, 401, "unauthorized", /Invalid API key/],
+      [
+        "a well-formed unknown key",
+        { authorization: `Bearer alk_000000000000_${"A".repeat(43)}` },
+        401,
+        "unauthorized",
+        /Invalid API key/,
+      ],
+      [
+        "the admin key on an unknown route",
+        { authorization: `Bearer ${adminKey}` },
+        404,
+        "not_found",
+        /GET \/v0\/x/,
+      ],
+    ];
+    for (const [name, headers, status, code, message] of cases) {
+      await t.step(name, async () => {
+        const response = await fetch(`${hub.url}/v0/x`, { headers });
+        assert.equal(response.status, status);
+        const body = await response.json();
+        assert.equal(body.error.code, code);
+        assert.match(body.error.message, message);
+        assert.equal(body.error.requestId, response.headers.get("x-request-id"));
+        if (status === 401) assert.match(response.headers.get("www-authenticate") ?? "", /^Bearer/);
+      });
+    }
+
+    await t.step("an oversized body is refused with payload_too_large", async () => {
+      const response = await fetch(`${hub.url}/v0/x`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${adminKey}` },
+        body: "x".repeat(hub.settings.bodyLimitBytes + 1),
+      });
+      assert.equal(response.status, 413);
+      assert.equal((await response.json()).error.code, "payload_too_large");
+    });
+
+    await t.step("no log line holds the admin key", () => {
+      assert.ok(logs.length > 5);
+      const secret = adminKey.slice("alk_000000000000_".length);
+      assert.ok(!logs.some((line) => line.includes(secret)));
+      assert.ok(logs.some((line) => line.includes("Created the admin API key")));
+    });
+  });
+});
+
+Deno.test("hub: a revoked or expired key is refused", async () => {
+  await withHub(async (hub, { adminKey }) => {
+    const { apiKeys } = await import("../../src/storage/mod.ts");
+    const db = hub.storage.database.db;
+    await db.update(apiKeys).set({ expiresAt: new Date(Date.now() - 1000) });
+    let body =
+      await (await fetch(`${hub.url}/x`, { headers: { authorization: `Bearer ${adminKey}` } }))
+        .json();
+    assert.equal(body.error.message, "API key has expired");
+    await db.update(apiKeys).set({ expiresAt: null, revokedAt: new Date() });
+    body = await (await fetch(`${hub.url}/x`, { headers: { authorization: `Bearer ${adminKey}` } }))
+      .json();
+    assert.equal(body.error.message, "API key has been revoked");
+  });
+});
+
+Deno.test("hub: /health is degraded while an actor has exhausted its restarts", async () => {
+  await withSystem(async (system) => {
+    const handle = await system.start(fixtureActor("fragile"));
+    await handle.api.crashSoon();
+    await waitForState(system, "fragile", (actor) => actor.state === "failed");
+    const storage = { database: { driver: "pglite" }, probe: () => Promise.resolve(true) };
+    const report = await buildHealth({
+      phase: "running",
+      step: "ready",
+      startedAt: performance.now(),
+      actors: system,
+      storage: storage as never,
+    });
+    assert.equal(report.status, "degraded");
+    assert.deepEqual(report.issues, ["actor fragile: failed (restart limit reached)"]);
+    assert.equal(report.actors[0].state, "failed");
+  }, { restart: { maxRestarts: 0, windowMs: 10_000, backoffBaseMs: 5, backoffMaxMs: 20 } });
+});
+
+Deno.test({
+  name: "hub: runs on PostgreSQL and Redis when their URLs are given [postgres] [redis]",
+  ignore: !TEST_DATABASE_URL || !TEST_REDIS_URL,
+  async fn() {
+    const postgres = await freshPostgres({ migrate: false });
+    try {
+      await withHub(async (hub) => {
+        const report = await hub.health();
+        assert.equal(report.status, "ok");
+        assert.deepEqual(report.database, { driver: "postgres", ok: true });
+        assert.deepEqual(report.redis, { ok: true, status: "ready" });
+      }, { databaseUrl: postgres.url, redisUrl: TEST_REDIS_URL });
+    } finally {
+      await postgres.drop();
+    }
+  },
+});
