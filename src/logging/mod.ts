@@ -46,10 +46,17 @@ function writeStdout(line: string): void {
 }
 
 function formatterFor(dev: boolean): TextFormatter {
-  const base = dev
-    ? getTextFormatter({ timestamp: "time", value: (v) => Deno.inspect(v, { colors: false }) })
-    : jsonLinesFormatter;
-  return redactFormatter(base);
+  if (!dev) return redactFormatter(jsonLinesFormatter);
+  // Readable lines keep the actor id visible, since every actor logs to the same terminal.
+  return redactFormatter(getTextFormatter({
+    timestamp: "time",
+    value: (v) => Deno.inspect(v, { colors: false }),
+    format: ({ timestamp, level, category, message, record }) => {
+      const actorId = record.properties.actorId;
+      const who = typeof actorId === "string" ? `${category}(${actorId})` : category;
+      return `${timestamp} [${level}] ${who}: ${message}`;
+    },
+  }));
 }
 
 /** Configures the `hub` logger tree once per isolate (main thread or Worker). */
