@@ -1,0 +1,107 @@
+/**
+ * Embedded PostgreSQL (PGlite, WASM) through `drizzle-orm/pglite`: in memory,
+ * or file-backed under `<dataDir>/pgdata` behind the data-dir lock.
+ *
+ * @module
+ */
+import { join, resolve } from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { drizzle } from "drizzle-orm/pglite";
+import { HubError } from "../operations/errors.ts";
+import type { Logger } from "../logging/mod.ts";
+import * as schema from "./schema/mod.ts";
+import type { Database } from "./database.ts";
+import { acquireDataDirLock, type DataDirLock, heldDataDirLock } from "./data_dir_lock.ts";
+import { describeCause } from "./_describe.ts";
+
+/** Options of {@linkcode openPglite}. */
+export interface OpenPgliteOptions {
+  dataDir?: string;
+  lock: boolean;
+  loadDataDir?: Blob;
+  log: Logger;
+}
+
+// Data dirs open in this process. The supervisor's own data-dir lock does not
+// stop a second PGlite in the same process from opening (and corrupting) them.
+const openDirs = new Set<string>();
+
+/** Opens PGlite; a new data dir runs initdb first, which takes seconds. */
+export async function openPglite(options: OpenPgliteOptions): Promise<Database> {
+  const { log } = options;
+  const dir = options.dataDir === undefined ? undefined : resolve(options.dataDir);
+  const pgdata = dir === undefined ? undefined : join(dir, "pgdata");
+  const where = pgdata ?? "memory";
+  if (dir !== undefined && openDirs.has(dir)) {
+    throw new HubError(
+      "conflict",
+      `Cannot open data dir "${dir}": it is already open in this process (${Deno.pid})`,
+    );
+  }
+  if (dir !== undefined) openDirs.add(dir); // before any await: two concurrent opens race
+  // Only a lock taken here is released on close; one the caller holds stays theirs.
+  let lock: DataDirLock | undefined;
+  let client: PGlite;
+  try {
+    if (dir !== undefined && options.lock && !heldDataDirLock(dir)) {
+      lock = await acquireDataDirLock(dir);
+    }
+    if (pgdata !== undefined) {
+      // PGlite does not create parent folders itself.
+      await Deno.mkdir(pgdata, { recursive: true });
+      if (!options.loadDataDir && !(await exists(join(pgdata, "PG_VERSION")))) {
+        log.info("Initialising a new PGlite database in {dataDir}", { dataDir: pgdata });
+      }
+    }
+    client = await PGlite.create({ dataDir: pgdata, loadDataDir: options.loadDataDir });
+  } catch (error) {
+    if (dir !== undefined) openDirs.delete(dir);
+    await lock?.release();
+    if (error instanceof HubError) throw error;
+    throw new HubError(
+      "unavailable",
+      `Cannot open PGlite database in "${where}": ${describeCause(error)}`,
+      { cause: error },
+    );
+  }
+  log.info("Opened PGlite database in {dataDir}", { dataDir: where });
+  const db = drizzle({ client, schema });
+  let closed = false;
+  return {
+    driver: "pglite",
+    db,
+    async ping() {
+      try {
+        await client.query("select 1");
+      } catch (error) {
+        throw new HubError(
+          "unavailable",
+          `Cannot reach PGlite database in "${where}": ${describeCause(error)}`,
+          { cause: error },
+        );
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      try {
+        await client.close();
+      } finally {
+        if (dir !== undefined) openDirs.delete(dir);
+        // Only after PGlite has flushed and closed may another process open the files.
+        await lock?.release();
+      }
+      log.info("Closed PGlite database in {dataDir}", { dataDir: where });
+    },
+  };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
