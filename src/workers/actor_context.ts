@@ -1,0 +1,22 @@
+import type { Logger } from "../logging/mod.ts";
+
+/** What the runtime hands an actor's factory: identity, options, logging and lifecycle. */
+export interface ActorContext<Options = unknown> {
+  /** Unique within the actor system (`"coordinator"`, `"session-42"`). */
+  readonly actorId: string;
+  /** The behaviour this worker runs (`"coordinator"`, `"llm-proxy"`). */
+  readonly kind: string;
+  /** The definition's `options`, structured-cloned into the worker. */
+  readonly options: Options;
+  /** Aborts when the supervisor asks the actor to stop. */
+  readonly signal: AbortSignal;
+  /** Category `["hub", "actor", kind]`; every record carries `actorId`. */
+  readonly logger: Logger;
+  /** Runs `hook` on a graceful stop, before the worker closes. */
+  onStop(hook: () => void | Promise<void>): void;
+}
+
+/** Builds an actor's API; a throw or rejection makes the spawn fail. */
+export type ActorFactory<Api extends object, Options = unknown> = (
+  ctx: ActorContext<Options>,
+) => Api | Promise<Api>;
