@@ -52,6 +52,8 @@ export class Link {
   readonly #pings = new Map<number, { resolve(): void; reject(error: Error): void }>();
   #closed = false;
   #seq = 0;
+  /** Told when the peer gains its first or drops its last subscription to a topic (the router listens). */
+  onPeerTopic: ((topic: string, wanted: boolean) => void) | undefined;
   #sent = 0;
   #received = 0;
   readonly #encoder: EnvelopeEncoder;
@@ -170,7 +172,9 @@ export class Link {
     this.#closed = true;
     this.#frames.clear();
     this.#local.clear();
+    const peerTopics = [...this.#remote.keys()];
     this.#remote.clear();
+    for (const topic of peerTopics) this.onPeerTopic?.(topic, false);
     for (const ping of this.#pings.values()) ping.reject(new Error("Cannot sync link: it closed"));
     this.#pings.clear();
   }
@@ -183,6 +187,11 @@ export class Link {
       localTopics: this.#local.size,
       remoteTopics: this.#remote.size,
     };
+  }
+
+  /** True when the peer subscribed to `topic`. */
+  peerWants(topic: string): boolean {
+    return this.#remote.has(topic);
   }
 
   /** Topics the peer subscribed to. */
@@ -225,12 +234,13 @@ export class Link {
           return this.drops.drop("denied", { topic, detail: "subscription not authorized" });
         }
         this.#remote.set(topic, count + 1);
+        if (count === 0) this.onPeerTopic?.(topic, true);
         return;
       }
       case "__unsubscribe": {
         const count = this.#remote.get(message.topic) ?? 0;
         if (count > 1) this.#remote.set(message.topic, count - 1);
-        else this.#remote.delete(message.topic);
+        else if (this.#remote.delete(message.topic)) this.onPeerTopic?.(message.topic, false);
         return;
       }
       case "__ping":

@@ -17,6 +17,7 @@
  * @module
  */
 export { createPubSub, type PubSub, type PubSubOptions } from "./create_pub_sub.ts";
+export { createPubSubRouter, type PubSubRouter } from "./router.ts";
 export {
   createInProcessEventTarget,
   type InProcessEventTarget,

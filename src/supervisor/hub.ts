@@ -1,4 +1,5 @@
 import { HubError } from "@alkdev/operations";
+import { createPubSub, createPubSubRouter, type PubSub, type PubSubRouter } from "@alkdev/pubsub";
 import { coordinatorActor } from "../actors/coordinator/mod.ts";
 import { type ApiKeyVerifier, createApiKeyVerifier, ensureBootstrapAdminKey } from "../auth/mod.ts";
 import { type CliFlags, type HubSettings, type KeyRing, loadSettings } from "../config/mod.ts";
@@ -37,6 +38,9 @@ export interface Hub {
   readonly keyRing: KeyRing;
   readonly actors: ActorSystem;
   readonly storage: Storage;
+  /** The hub's event bus: main-thread subscribers and every actor, joined by the router. */
+  readonly pubsub: PubSub<Record<string, unknown>>;
+  readonly router: PubSubRouter;
   health(): Promise<HealthReport>;
   /** Drains and stops everything; safe to call twice. */
   stop(): Promise<void>;
@@ -50,6 +54,7 @@ interface Parts {
   storage?: Storage;
   redis?: RedisConnection;
   actors?: ActorSystem;
+  router?: PubSubRouter;
   verifier?: ApiKeyVerifier;
   lock?: DataDirLock;
 }
@@ -121,10 +126,14 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       "init-drizzle",
       () => parts.verifier = createApiKeyVerifier(storage.database.db),
     );
+    const router = createPubSubRouter();
+    parts.router = router;
+    const pubsub = createPubSub<Record<string, unknown>>({ eventTarget: router });
     const actors = new ActorSystem({
       ...settings.actors,
       dev: settings.dev,
       logLevel: settings.logLevel,
+      router,
     });
     parts.actors = actors;
     await progress.run("init-subsystems", async () => {
@@ -142,7 +151,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         ms: Math.round(performance.now() - startedAt),
       });
     });
-    return { url, settings, keyRing, actors, storage, health, stop };
+    return { url, settings, keyRing, actors, storage, pubsub, router, health, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -154,6 +163,7 @@ async function stopParts(parts: Parts, timeoutMs: number): Promise<void> {
   const steps: Array<[string, (() => Promise<unknown>) | undefined]> = [
     ["close the listener", parts.listener && (() => parts.listener!.close(timeoutMs))],
     ["stop actors", parts.actors && (() => parts.actors!.shutdown({ timeoutMs }))],
+    ["close the event router", parts.router && (() => parts.router!.close())],
     ["close Redis", parts.redis && (() => parts.redis!.close())],
     ["close storage", parts.storage && (() => parts.storage!.close())],
     ["release the data-dir lock", parts.lock && (() => parts.lock!.release())],

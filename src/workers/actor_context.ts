@@ -1,3 +1,4 @@
+import type { PubSub, PubSubTransport } from "@alkdev/pubsub";
 import type { Logger } from "../logging/mod.ts";
 
 /** What the runtime hands an actor's factory: identity, options, logging and lifecycle. */
@@ -12,6 +13,14 @@ export interface ActorContext<Options = unknown> {
   readonly signal: AbortSignal;
   /** Category `["hub", "actor", kind]`; every record carries `actorId`. */
   readonly logger: Logger;
+  /**
+   * The hub's pubsub, seen from this actor: what it publishes reaches every
+   * subscriber in the hub, and it receives what the hub publishes on topics it
+   * subscribed to (nothing else crosses the link).
+   */
+  readonly pubsub: PubSub<Record<string, unknown>>;
+  /** The link under `pubsub`: `sync()` resolves once the hub has seen everything sent so far. */
+  readonly events: PubSubTransport;
   /** Runs `hook` on a graceful stop, before the worker closes. */
   onStop(hook: () => void | Promise<void>): void;
 }

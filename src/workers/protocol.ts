@@ -16,6 +16,8 @@ import type { SerializedError } from "@alkdev/operations";
 export interface ActorPorts {
   /** The control plane: comlink requests into the actor's API. */
   rpc: MessagePort;
+  /** The data plane: the actor's pubsub link to the supervisor's router. */
+  events: MessagePort;
 }
 
 /** Supervisor → actor: boot the actor. The first message a worker receives. */

@@ -1,4 +1,5 @@
 import { expose, transferHandlers } from "comlink";
+import { createPubSub, createWorkerThreadEventTarget } from "@alkdev/pubsub";
 import { serializeError } from "@alkdev/operations";
 import { logger, setupLogging } from "../logging/mod.ts";
 import type { ActorContext, ActorFactory } from "./actor_context.ts";
@@ -83,12 +84,18 @@ export function runActor<Api extends object, Options = unknown>(
     setInterval(() => scope.postMessage({ type: "heartbeat" }), init.heartbeatIntervalMs);
     await setupLogging({ ...init.logging, properties: { actorId: init.actorId } });
     log = logger("actor", init.kind);
+    const events = createWorkerThreadEventTarget(init.ports.events, {
+      onDrop: (reason, info) =>
+        log.warn("Dropped a pubsub message ({reason}): {detail}", { reason, detail: info.detail }),
+    });
     const ctx: ActorContext<Options> = {
       actorId: init.actorId,
       kind: init.kind,
       options: init.options as Options,
       signal: controller.signal,
       logger: log,
+      pubsub: createPubSub({ eventTarget: events }),
+      events,
       onStop: (hook) => void stopHooks.push(hook),
     };
     const api = await factory(ctx);

@@ -142,3 +142,20 @@ Deno.test({
     }
   },
 });
+
+Deno.test("hub: events flow between the main thread and an actor Worker, both ways, scoped", async () => {
+  await withHub(async (hub) => {
+    const actor = await hub.actors.start(fixtureActor("events-probe"));
+    const fromActor = hub.pubsub.subscribe("probe.up", "p1");
+    const first = fromActor.next();
+    await hub.router.sync();
+    await actor.api.publish("probe.up", "p0", { n: 0 }); // another id: not delivered here
+    await actor.api.publish("probe.up", "p1", { n: 1 });
+    assert.deepEqual((await first).value, { type: "probe.up", id: "p1", payload: { n: 1 } });
+    await fromActor.return();
+
+    await actor.api.listen("probe.down", "p1");
+    hub.pubsub.publish("probe.down", "p1", { n: 2 });
+    assert.deepEqual((await actor.api.received()).payload, { n: 2 });
+  });
+});

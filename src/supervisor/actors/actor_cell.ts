@@ -122,6 +122,7 @@ export class ActorCell<Api> {
       heartbeatTimeoutMs,
       startTimeoutMs: this.#options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS,
       logging: { dev, level: logLevel },
+      router: this.#options.router,
       onExit: (exit) => this.#onExit(link, exit),
     });
     this.#link = link;

@@ -1,3 +1,4 @@
+import type { PubSubRouter } from "@alkdev/pubsub";
 import type { LogLevel } from "../../logging/mod.ts";
 
 declare const apiType: unique symbol;
@@ -36,6 +37,8 @@ export interface ActorSystemOptions {
   startTimeoutMs?: number;
   dev?: boolean;
   logLevel?: LogLevel;
+  /** The hub's pubsub router; every actor's data-plane link joins it. */
+  router?: PubSubRouter;
 }
 
 /** The lifecycle state of an actor. */

@@ -1,4 +1,9 @@
 import { wrap } from "comlink";
+import {
+  createWorkerHostEventTarget,
+  type PubSubRouter,
+  type PubSubTransport,
+} from "@alkdev/pubsub";
 import { HubError, type SerializedError } from "@alkdev/operations";
 import { logger, type LogLevel } from "../../logging/mod.ts";
 import type { ActorReport, ControlMessage } from "../../workers/mod.ts";
@@ -24,6 +29,8 @@ export interface WorkerLinkOptions {
   heartbeatTimeoutMs: number;
   startTimeoutMs: number;
   logging: { dev: boolean; level?: LogLevel };
+  /** Joins the actor's pubsub to the hub's; without it the actor's pubsub reaches nobody. */
+  router?: PubSubRouter;
   /** Called once, after pending calls were rejected and the worker terminated. */
   onExit(exit: WorkerExit): void;
 }
@@ -44,6 +51,8 @@ export class WorkerLink {
   readonly #options: WorkerLinkOptions;
   readonly #worker: Worker;
   readonly #port: MessagePort;
+  readonly #eventsPort: MessagePort;
+  readonly #events: PubSubTransport | undefined;
   readonly #remote: Record<string, RemoteMethod>;
   readonly #methods = new Map<string, RemoteMethod>();
   #settleReady!: (error?: HubError) => void;
@@ -66,6 +75,22 @@ export class WorkerLink {
     const { port1, port2 } = new MessageChannel();
     this.#port = port1;
     this.#remote = wrap(port1) as unknown as Record<string, RemoteMethod>;
+    const events = new MessageChannel();
+    this.#eventsPort = events.port1;
+    if (options.router) {
+      this.#events = createWorkerHostEventTarget(events.port1, {
+        onDrop: (reason, info) =>
+          logger("supervisor", "actors").warn(
+            "Dropped a pubsub message from actor {actorId} ({reason}): {detail}",
+            {
+              actorId: options.id,
+              reason,
+              detail: info.detail,
+            },
+          ),
+      });
+      options.router.addLink(this.#events);
+    }
     this.#worker = new Worker(options.entry, { type: "module", name: options.id });
     // Without preventDefault an uncaught error in the worker ends this process.
     this.#worker.addEventListener("error", (event) => {
@@ -87,7 +112,7 @@ export class WorkerLink {
       options: options.options,
       logging: options.logging,
       heartbeatIntervalMs: options.heartbeatIntervalMs,
-      ports: { rpc: port2 },
+      ports: { rpc: port2, events: events.port2 },
     };
     this.#worker.postMessage(init, Object.values(init.ports));
     this.#timer = setTimeout(
@@ -175,6 +200,9 @@ export class WorkerLink {
     );
     this.#worker.terminate();
     this.#port.close();
+    // Closing the link target detaches it from the router and ends what it held.
+    void this.#events?.close();
+    this.#eventsPort.close();
     this.#settleReady(
       new HubError("unavailable", `Cannot spawn actor "${id}": worker ${reason}`, { cause }),
     );
