@@ -15,7 +15,9 @@ export function percentile(values: number[], p: number): number {
 export function printTable(title: string, rows: string[][]): void {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
   console.log(`\n${title}`);
-  for (const row of rows) console.log("  " + row.map((cell, i) => cell.padEnd(widths[i])).join("  "));
+  for (const row of rows) {
+    console.log("  " + row.map((cell, i) => cell.padEnd(widths[i])).join("  "));
+  }
 }
 
 /** Prints the machine-readable result line: `{"bench":"<name>",...}`. */

@@ -12,7 +12,8 @@ import { median, printTable, record } from "./_report.ts";
 const MAIN = new URL("../src/main.ts", import.meta.url).pathname;
 const runs = Number(Deno.args[Deno.args.indexOf("--runs") + 1]) || 5;
 
-const BARE = `Deno.serve({ port: 0, onListen: ({ port }) => console.log(port) }, () => new Response("ok"));`;
+const BARE =
+  `Deno.serve({ port: 0, onListen: ({ port }) => console.log(port) }, () => new Response("ok"));`;
 
 async function timeUntilHealthy(args: string[], bare = false): Promise<number> {
   const started = performance.now();
@@ -72,7 +73,15 @@ const result = {
 };
 printTable("Start to /health 200 (median of " + runs + " runs)", [
   ["bare Deno.serve (baseline)", `${result.bareServeMs.toFixed(0)} ms`, "1.00×"],
-  ["hub, existing data dir", `${result.existingDataDirMs.toFixed(0)} ms`, `${result.existingVsBare.toFixed(2)}×`],
-  ["hub, fresh data dir", `${result.freshDataDirMs.toFixed(0)} ms`, `${result.freshVsBare.toFixed(2)}×`],
+  [
+    "hub, existing data dir",
+    `${result.existingDataDirMs.toFixed(0)} ms`,
+    `${result.existingVsBare.toFixed(2)}×`,
+  ],
+  [
+    "hub, fresh data dir",
+    `${result.freshDataDirMs.toFixed(0)} ms`,
+    `${result.freshVsBare.toFixed(2)}×`,
+  ],
 ]);
 record("startup", result);
