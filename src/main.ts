@@ -1,5 +1,5 @@
 /**
- * The hub's entry point: `deno run -A src/main.ts [serve|migrate|config encrypt] [flags]`.
+ * The hub's entry point: `deno run -A src/main.ts [serve|migrate|config encrypt|keys …] [flags]`.
  *
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * The `hub` command line: `serve` (default), `migrate`, `config encrypt`.
+ * The `hub` command line: `serve` (default), `migrate`, `config encrypt`, `keys create|list|revoke`.
  *
  * ```ts
  * import { runCli } from "./mod.ts";
@@ -12,11 +12,17 @@ import { StartupError } from "../supervisor/mod.ts";
 import { formatHelp, parseFlags, UsageError } from "./args.ts";
 import type { Command } from "./command.ts";
 import { configEncryptCommand } from "./config_encrypt.ts";
+import { KEYS_COMMANDS } from "./keys.ts";
 import { migrateCommand } from "./migrate.ts";
 import { serveCommand } from "./serve.ts";
 
 /** Every command, in the order `hub --help` lists them. */
-export const COMMANDS: readonly Command[] = [serveCommand, migrateCommand, configEncryptCommand];
+export const COMMANDS: readonly Command[] = [
+  serveCommand,
+  migrateCommand,
+  configEncryptCommand,
+  ...KEYS_COMMANDS,
+];
 
 function topHelp(): string {
   const rows = COMMANDS.map((command) =>

@@ -1,7 +1,8 @@
 import { HubError } from "@alkdev/operations";
 import { createPubSub, createPubSubRouter, type PubSub, type PubSubRouter } from "@alkdev/pubsub";
 import { coordinatorActor } from "../actors/coordinator/mod.ts";
-import { type ApiKeyVerifier, createApiKeyVerifier, ensureBootstrapAdminKey } from "../auth/mod.ts";
+import { type ApiKeyService, ensureBootstrapAdminKey } from "../auth/mod.ts";
+import { type AuthParts, startAuth } from "./startup/auth.ts";
 import { type CliFlags, type HubSettings, type KeyRing, loadSettings } from "../config/mod.ts";
 import { logger, setupLogging } from "../logging/mod.ts";
 import { acquireDataDirLock, type Database, type DataDirLock } from "../storage/mod.ts";
@@ -17,6 +18,7 @@ import {
   type Storage,
 } from "./startup/services.ts";
 import { StartupProgress } from "./startup/steps.ts";
+import type { HubEvents } from "./events.ts";
 
 /** How to start a hub: CLI flags and environment, plus test hooks. */
 export interface HubOptions {
@@ -38,8 +40,10 @@ export interface Hub {
   readonly keyRing: KeyRing;
   readonly actors: ActorSystem;
   readonly storage: Storage;
+  /** API keys: create, list, revoke (revocations reach every verifier through the bus). */
+  readonly keys: ApiKeyService;
   /** The hub's event bus: main-thread subscribers and every actor, joined by the router. */
-  readonly pubsub: PubSub<Record<string, unknown>>;
+  readonly pubsub: PubSub<HubEvents>;
   readonly router: PubSubRouter;
   health(): Promise<HealthReport>;
   /** Drains and stops everything; safe to call twice. */
@@ -55,7 +59,7 @@ interface Parts {
   redis?: RedisConnection;
   actors?: ActorSystem;
   router?: PubSubRouter;
-  verifier?: ApiKeyVerifier;
+  auth?: AuthParts;
   lock?: DataDirLock;
 }
 
@@ -77,6 +81,10 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       "unavailable",
       phase === "starting" ? `Hub is starting (step ${progress.current})` : "Hub is shutting down",
     );
+  // The bus exists from the start (no I/O): subsystems join it as their steps run.
+  const router = createPubSubRouter();
+  parts.router = router;
+  const pubsub = createPubSub<HubEvents>({ eventTarget: router });
   const health = () => buildHealth({ phase, step: progress.current, startedAt, ...parts });
 
   try {
@@ -101,7 +109,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       const app = createApp({
         health,
         refusal,
-        verifier: () => parts.verifier!,
+        verifier: () => parts.auth!.verifier,
         bodyLimitBytes: settings.bodyLimitBytes,
         dev: settings.dev,
       });
@@ -124,11 +132,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     );
     await progress.run(
       "init-drizzle",
-      () => parts.verifier = createApiKeyVerifier(storage.database.db),
+      () => parts.auth = startAuth(storage.database.db, pubsub),
     );
-    const router = createPubSubRouter();
-    parts.router = router;
-    const pubsub = createPubSub<Record<string, unknown>>({ eventTarget: router });
     const actors = new ActorSystem({
       ...settings.actors,
       dev: settings.dev,
@@ -151,7 +156,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         ms: Math.round(performance.now() - startedAt),
       });
     });
-    return { url, settings, keyRing, actors, storage, pubsub, router, health, stop };
+    const keys = parts.auth!.service;
+    return { url, settings, keyRing, actors, storage, keys, pubsub, router, health, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -163,6 +169,7 @@ async function stopParts(parts: Parts, timeoutMs: number): Promise<void> {
   const steps: Array<[string, (() => Promise<unknown>) | undefined]> = [
     ["close the listener", parts.listener && (() => parts.listener!.close(timeoutMs))],
     ["stop actors", parts.actors && (() => parts.actors!.shutdown({ timeoutMs }))],
+    ["close the key subsystem", parts.auth && (() => parts.auth!.close())],
     ["close the event router", parts.router && (() => parts.router!.close())],
     ["close Redis", parts.redis && (() => parts.redis!.close())],
     ["close storage", parts.storage && (() => parts.storage!.close())],
