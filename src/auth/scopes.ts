@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { HubError } from "../operations/errors.ts";
+import { hasScope, HubError } from "@alkdev/operations";
 
 /** The base scopes, each guarding one surface of the hub. */
 export const BASE_SCOPES = ["admin", "llm", "ops", "events", "spoke", "sessions"] as const;
@@ -69,12 +69,8 @@ export function parseScopes(input: string | readonly unknown[]): Scope[] {
   return scopes;
 }
 
-/** True when one of the `granted` scopes implies `required`. */
-export function hasScope(granted: readonly string[], required: string): boolean {
-  return granted.some((scope) =>
-    scope === "admin" || scope === required || required.startsWith(`${scope}:`)
-  );
-}
+/** `admin` implies every scope; a base scope implies its finer ones (the operations library's rule). */
+export { hasScope };
 
 /** True when the `granted` scopes imply every one of `required`. */
 export function hasScopes(granted: readonly string[], required: readonly string[]): boolean {

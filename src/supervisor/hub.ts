@@ -1,8 +1,15 @@
-import { HubError } from "@alkdev/operations";
+import { type Caller, HubError, type OperationRegistry } from "@alkdev/operations";
 import { createPubSub, createPubSubRouter, type PubSub, type PubSubRouter } from "@alkdev/pubsub";
 import { coordinatorActor } from "../actors/coordinator/mod.ts";
 import { type ApiKeyService, ensureBootstrapAdminKey } from "../auth/mod.ts";
 import { type AuthParts, startAuth } from "./startup/auth.ts";
+import { type McpParts, startMcp } from "./startup/mcp.ts";
+import {
+  createOperationsCore,
+  type OperationsCore,
+  type OperationsParts,
+  startOperations,
+} from "./operations/mod.ts";
 import { type CliFlags, type HubSettings, type KeyRing, loadSettings } from "../config/mod.ts";
 import { logger, setupLogging } from "../logging/mod.ts";
 import { acquireDataDirLock, type Database, type DataDirLock } from "../storage/mod.ts";
@@ -30,6 +37,8 @@ export interface HubOptions {
   openDatabase?: (settings: HubSettings) => Promise<Database>;
   /** Called once the listener is up, before the remaining steps run. */
   onListen?: (url: string) => void;
+  /** SSE keep-alive interval (15 s by default; tests shorten it). */
+  sseKeepAliveMs?: number;
 }
 
 /** A running hub. */
@@ -45,6 +54,10 @@ export interface Hub {
   /** The hub's event bus: main-thread subscribers and every actor, joined by the router. */
   readonly pubsub: PubSub<HubEvents>;
   readonly router: PubSubRouter;
+  /** Every operation the hub can call, wherever it runs. */
+  readonly registry: OperationRegistry;
+  /** Calls operations through the call protocol (authorised, validated, recorded). */
+  readonly caller: Caller;
   health(): Promise<HealthReport>;
   /** Drains and stops everything; safe to call twice. */
   stop(): Promise<void>;
@@ -60,6 +73,8 @@ interface Parts {
   actors?: ActorSystem;
   router?: PubSubRouter;
   auth?: AuthParts;
+  operations?: OperationsParts;
+  mcp?: McpParts;
   lock?: DataDirLock;
 }
 
@@ -85,6 +100,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const router = createPubSubRouter();
   parts.router = router;
   const pubsub = createPubSub<HubEvents>({ eventTarget: router });
+  let core: OperationsCore | undefined;
   const health = () => buildHealth({ phase, step: progress.current, startedAt, ...parts });
 
   try {
@@ -106,9 +122,16 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     await progress.run("init-logger", async () => {
       await setupLogging({ dev: settings.dev, level: settings.logLevel, write: options.logWrite });
       for (const warning of loaded.warnings) logger("config").warn(warning);
+      core = createOperationsCore(pubsub, settings.actors.callTimeoutMs);
+      parts.mcp = startMcp(core, pubsub);
       const app = createApp({
         health,
         refusal,
+        registry: core.registry,
+        caller: core.caller,
+        pubsub,
+        keepAliveMs: options.sseKeepAliveMs,
+        mcp: parts.mcp.endpoint,
         verifier: () => parts.auth!.verifier,
         bodyLimitBytes: settings.bodyLimitBytes,
         dev: settings.dev,
@@ -147,6 +170,14 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         logger("auth").info("Created the admin API key {prefix}; it is in {path}", bootstrap);
       }
       await actors.start(coordinatorActor);
+      parts.operations = await startOperations({
+        ...core!,
+        pubsub,
+        db: storage.database.db,
+        keys: parts.auth!.service,
+        actors,
+        startedAt,
+      });
     });
     await progress.run("start-server", () => phase = "running");
     const url = parts.listener!.url;
@@ -157,7 +188,21 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       });
     });
     const keys = parts.auth!.service;
-    return { url, settings, keyRing, actors, storage, keys, pubsub, router, health, stop };
+    const { registry, caller } = core!;
+    return {
+      url,
+      settings,
+      keyRing,
+      actors,
+      storage,
+      keys,
+      pubsub,
+      router,
+      registry,
+      caller,
+      health,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;
@@ -167,7 +212,10 @@ export async function startHub(options: HubOptions): Promise<Hub> {
 /** Stop order: stop accepting HTTP, drain actors, then close Redis and storage. */
 async function stopParts(parts: Parts, timeoutMs: number): Promise<void> {
   const steps: Array<[string, (() => Promise<unknown>) | undefined]> = [
+    // MCP sessions hold event streams open: end them first, or the listener waits out its deadline.
+    ["close MCP sessions", parts.mcp && (() => parts.mcp!.close())],
     ["close the listener", parts.listener && (() => parts.listener!.close(timeoutMs))],
+    ["stop operations", parts.operations && (() => parts.operations!.close())],
     ["stop actors", parts.actors && (() => parts.actors!.shutdown({ timeoutMs }))],
     ["close the key subsystem", parts.auth && (() => parts.auth!.close())],
     ["close the event router", parts.router && (() => parts.router!.close())],

@@ -1,8 +1,15 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { HubError } from "@alkdev/operations";
+import type { Caller, OperationRegistry } from "@alkdev/operations";
+import type { PubSub } from "@alkdev/pubsub";
 import type { ApiKeyVerifier } from "../../auth/mod.ts";
+import type { HubEvents } from "../events.ts";
+import { eventRoutes } from "./routes/events.ts";
+import { keyRoutes } from "./routes/keys.ts";
+import { openApiRoutes } from "./routes/openapi.ts";
+import { operationRoutes } from "./routes/operations.ts";
 import type { HealthReport } from "../health.ts";
 import { type AuthVariables, bearerAuth } from "./auth.ts";
 import { sendError } from "./errors.ts";
@@ -15,6 +22,13 @@ export interface AppDeps {
   refusal(): HubError | undefined;
   /** The key verifier, once storage is up. */
   verifier(): ApiKeyVerifier;
+  registry: OperationRegistry;
+  caller: Caller;
+  pubsub: PubSub<HubEvents>;
+  /** Mounted at `/mcp` once set. */
+  mcp?: { handle(c: Context<HubEnv>): Promise<Response> };
+  /** SSE keep-alive interval; 15 s by default. */
+  keepAliveMs?: number;
   bodyLimitBytes: number;
   dev: boolean;
 }
@@ -59,5 +73,12 @@ export function createApp(deps: AppDeps): Hono<HubEnv> {
       },
     }),
   );
+  const api = new Hono<HubEnv>()
+    .route("/", operationRoutes(deps.registry, deps.caller))
+    .route("/", keyRoutes(deps.caller))
+    .route("/", eventRoutes(deps.pubsub, { keepAliveMs: deps.keepAliveMs }))
+    .route("/", openApiRoutes(deps.registry));
+  app.route("/api/v1", api);
+  if (deps.mcp) app.all("/mcp", (c) => deps.mcp!.handle(c));
   return app;
 }

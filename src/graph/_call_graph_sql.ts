@@ -1,0 +1,112 @@
+/**
+ * The statements of a call-graph flush and of a subtree load. Each flush
+ * writes graphs, then nodes, then edges, in multi-row statements of at most
+ * `maxRows` rows.
+ *
+ * @module
+ */
+import { sql } from "drizzle-orm";
+import { edges, graphs, type HubDb, nodes } from "../storage/mod.ts";
+import { type CallRecord, isCallRecord } from "./call_record.ts";
+import { callEdgeId, callGraphId, type CallGraphTypeIds, callNodeId } from "./call_graph_types.ts";
+
+/** A parent → child link waiting to be written. */
+export interface PendingEdge {
+  parentRequestId: string;
+  childRequestId: string;
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Writes one batch in one transaction; returns the number of statements. */
+export async function writeBatch(
+  db: HubDb,
+  ids: CallGraphTypeIds,
+  calls: readonly CallRecord[],
+  links: readonly PendingEdge[],
+  maxRows: number,
+): Promise<number> {
+  let statements = 0;
+  const roots = new Map<string, CallRecord | undefined>();
+  for (const call of calls) {
+    // The root's own record names the graph and its owner, when it is in this batch.
+    if (call.requestId === call.rootRequestId) roots.set(call.rootRequestId, call);
+    else if (!roots.has(call.rootRequestId)) roots.set(call.rootRequestId, undefined);
+  }
+  await db.transaction(async (tx) => {
+    for (const chunk of chunks([...roots], maxRows)) {
+      statements += 1;
+      await tx.insert(graphs).values(chunk.map(([rootRequestId, root]) => ({
+        id: callGraphId(rootRequestId),
+        graphTypeId: ids.graphTypeId,
+        name: root?.operation ?? null,
+        ownerId: root?.callerKeyId ?? null,
+        attributes: { rootRequestId },
+      }))).onConflictDoNothing({ target: graphs.id });
+    }
+    for (const chunk of chunks(calls, maxRows)) {
+      statements += 1;
+      await tx.insert(nodes).values(chunk.map((call) => ({
+        id: callNodeId(call.requestId),
+        graphId: callGraphId(call.rootRequestId),
+        nodeTypeId: ids.nodeTypeId,
+        key: call.requestId,
+        attributes: call as Record<string, unknown>,
+      }))).onConflictDoUpdate({
+        target: nodes.id,
+        set: { attributes: sql`excluded.attributes`, updatedAt: sql`now()` },
+        // Final states are sticky: a hub that saw less must not turn "ok" back into "running".
+        setWhere: sql`${nodes.attributes}->>'status' = 'running'`,
+      });
+    }
+    for (const chunk of chunks(links, maxRows)) {
+      statements += 1;
+      const values = sql.join(
+        chunk.map((link) =>
+          sql`(${callEdgeId(link.childRequestId)}, ${callNodeId(link.parentRequestId)}, ${
+            callNodeId(link.childRequestId)
+          }, ${link.childRequestId})`
+        ),
+        sql`, `,
+      );
+      // Joined on both nodes: a link whose parent was never stored, or lives in
+      // another tree's graph, is skipped instead of failing the whole batch.
+      await tx.execute(sql`
+        insert into ${edges} (id, graph_id, edge_type_id, source_id, target_id, key)
+        select v.id, s.graph_id, ${ids.edgeTypeId}, s.id, t.id, v.key
+        from (values ${values}) as v(id, source_id, target_id, key)
+        join ${nodes} s on s.id = v.source_id
+        join ${nodes} t on t.id = v.target_id and t.graph_id = s.graph_id
+        on conflict do nothing`);
+    }
+  });
+  return statements;
+}
+
+/**
+ * Reads the calls under `requestId`, breadth-first, at most `limit` rows and
+ * `maxDepth` levels. Rows that are not valid call records are skipped.
+ */
+export async function readSubtree(
+  db: HubDb,
+  ids: CallGraphTypeIds,
+  requestId: string,
+  options: { maxDepth: number; limit: number },
+): Promise<CallRecord[]> {
+  const result = await db.execute<{ attributes: unknown }>(sql`
+    with recursive sub(id, depth) as (
+      select n.id, 0 from ${nodes} n
+      where n.id = ${callNodeId(requestId)} and n.node_type_id = ${ids.nodeTypeId}
+      union all
+      select e.target_id, sub.depth + 1 from sub
+      join ${edges} e on e.source_id = sub.id and e.edge_type_id = ${ids.edgeTypeId}
+      where sub.depth < ${options.maxDepth}
+    )
+    select n.attributes from (select id from sub limit ${options.limit}) s
+    join ${nodes} n on n.id = s.id`);
+  return result.rows.map((row) => row.attributes).filter(isCallRecord);
+}

@@ -1,0 +1,175 @@
+/**
+ * `createMcpEndpoint`: the `/mcp` route. It keeps one {@linkcode McpSession}
+ * per `mcp-session-id`, opens a new one on `initialize`, refuses a session
+ * to any key but the one that opened it, caps how many are open, and tells
+ * every session when the operations change.
+ *
+ * @module
+ */
+import type { Context } from "hono";
+// @ts-types="@modelcontextprotocol/sdk/types"
+import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
+import {
+  type Caller,
+  HubError,
+  type OperationLog,
+  type OperationRegistry,
+  type RegistryChange,
+} from "@alkdev/operations";
+import { logger } from "../../../logging/mod.ts";
+import type { HubEnv } from "../app.ts";
+import { PARSE_ERROR, sendJsonRpcError } from "./_jsonrpc_error.ts";
+import { McpSession } from "./session.ts";
+import type { McpServerInfo } from "./tool_server.ts";
+
+/** Options of {@linkcode createMcpEndpoint}. */
+export interface McpEndpointOptions {
+  registry: OperationRegistry;
+  caller: Caller;
+  serverInfo: McpServerInfo;
+  /** Sessions open at once; `initialize` beyond it gets 503 `unavailable`. Default 1000. */
+  maxSessions?: number;
+  /** A session with no request for this long is closed. Default 30 minutes. */
+  idleTimeoutMs?: number;
+  /** Deadline of each tool call; default: the caller's. */
+  callTimeoutMs?: number;
+  log?: OperationLog;
+}
+
+/** The mounted endpoint: `app.all("/mcp", (c) => mcp.handle(c))` after the bearer middleware. */
+export interface McpEndpoint {
+  handle(c: Context<HubEnv>): Promise<Response>;
+  /** Closes every session of one API key (when it is revoked). */
+  closeKeySessions(keyId: string): Promise<void>;
+  /** Closes every session and stops serving; open event streams end, so shutdown cannot hang. */
+  close(): Promise<void>;
+  sessionCount(): number;
+}
+
+function hasInitialize(body: unknown): boolean {
+  return Array.isArray(body) ? body.some(isInitializeRequest) : isInitializeRequest(body);
+}
+
+/** Creates the `/mcp` endpoint over the operations registry and the call protocol. */
+export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
+  const maxSessions = options.maxSessions ?? 1000;
+  const idleTimeoutMs = options.idleTimeoutMs ?? 30 * 60_000;
+  if (!(maxSessions >= 1)) throw new RangeError(`Invalid maxSessions ${maxSessions}: must be >= 1`);
+  if (!(idleTimeoutMs > 0)) {
+    throw new RangeError(`Invalid idleTimeoutMs ${idleTimeoutMs}: must be > 0`);
+  }
+  const log = options.log ?? logger("mcp");
+  const sessions = new Map<string, McpSession>();
+  let closed = false;
+
+  // One notification per burst: a spoke registers its operations one by one, synchronously.
+  let pending: RegistryChange[] = [];
+  const stopWatching = options.registry.onChange((changes) => {
+    if (pending.length === 0) {
+      queueMicrotask(() => {
+        const batch = pending;
+        pending = [];
+        for (const session of sessions.values()) session.notifyToolsChanged(batch);
+      });
+    }
+    pending.push(...changes);
+  });
+
+  async function open(c: Context<HubEnv>): Promise<Response> {
+    let body: unknown;
+    try {
+      body = await c.req.json();
+    } catch {
+      return sendJsonRpcError(
+        c,
+        new HubError("bad_request", "Cannot parse MCP request: body is not JSON"),
+        PARSE_ERROR,
+      );
+    }
+    if (!hasInitialize(body)) {
+      return sendJsonRpcError(
+        c,
+        new HubError("bad_request", "Cannot handle MCP request: Mcp-Session-Id header is required"),
+      );
+    }
+    // Checked and reserved in the same synchronous step, so a burst cannot overshoot.
+    if (sessions.size >= maxSessions) {
+      return sendJsonRpcError(
+        c,
+        new HubError("unavailable", `Cannot open MCP session: ${maxSessions} sessions are open`),
+      );
+    }
+    const apiKey = c.var.apiKey;
+    const session = new McpSession({
+      registry: options.registry,
+      caller: options.caller,
+      serverInfo: options.serverInfo,
+      callTimeoutMs: options.callTimeoutMs,
+      identity: { keyId: apiKey.id, scopes: apiKey.scopes, via: "mcp" },
+      keyId: apiKey.id,
+      idleTimeoutMs,
+      log,
+      onClosed: (done) => sessions.delete(done.id),
+    });
+    sessions.set(session.id, session);
+    try {
+      await session.connect();
+      const response = await session.handle(c, body);
+      // Refused by the transport (Accept, Content-Type, batch): no session was issued.
+      if (!session.initialized) await session.close();
+      else log.debug("Opened MCP session for key {keyId}", { keyId: apiKey.id });
+      return response;
+    } catch (error) {
+      await session.close();
+      throw error;
+    }
+  }
+
+  return {
+    handle(c) {
+      if (closed) {
+        return Promise.resolve(
+          sendJsonRpcError(c, new HubError("unavailable", "MCP endpoint is shutting down")),
+        );
+      }
+      if (!c.var.apiKey) {
+        throw new TypeError("Cannot serve /mcp: mount it after the bearer middleware");
+      }
+      const sessionId = c.req.header("mcp-session-id");
+      if (sessionId === undefined) {
+        if (c.req.method === "POST") return open(c);
+        return Promise.resolve(sendJsonRpcError(
+          c,
+          new HubError(
+            "bad_request",
+            "Cannot handle MCP request: Mcp-Session-Id header is required",
+          ),
+        ));
+      }
+      const session = sessions.get(sessionId);
+      // The spec's answer to an unknown or expired session: 404, and the client starts over.
+      if (!session) {
+        return Promise.resolve(
+          sendJsonRpcError(c, new HubError("not_found", "Cannot find MCP session: it has ended")),
+        );
+      }
+      if (session.keyId !== c.var.apiKey.id) {
+        return Promise.resolve(sendJsonRpcError(
+          c,
+          new HubError("forbidden", "Cannot use MCP session: it belongs to another API key"),
+        ));
+      }
+      return session.handle(c);
+    },
+    async closeKeySessions(keyId) {
+      const ofKey = [...sessions.values()].filter((session) => session.keyId === keyId);
+      await Promise.all(ofKey.map((session) => session.close()));
+    },
+    async close() {
+      closed = true;
+      stopWatching();
+      await Promise.all([...sessions.values()].map((session) => session.close()));
+    },
+    sessionCount: () => sessions.size,
+  };
+}

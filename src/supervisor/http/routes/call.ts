@@ -1,0 +1,54 @@
+import type { Context } from "hono";
+import { type Caller, HubError, type Identity } from "@alkdev/operations";
+import type { HubEnv } from "../app.ts";
+
+/** Longest `?timeout=` a client may ask for, in ms. */
+export const MAX_TIMEOUT_MS = 300_000;
+
+/** The identity of an HTTP request: its verified key. */
+export function identityOf(c: Context<HubEnv>): Identity {
+  const key = c.var.apiKey;
+  return { keyId: key.id, scopes: key.scopes, via: "http" };
+}
+
+/** Parses `?timeout=<ms>`: a whole number from 1 to {@linkcode MAX_TIMEOUT_MS}. */
+export function timeoutOf(c: Context): number | undefined {
+  const text = c.req.query("timeout");
+  if (text === undefined) return undefined;
+  const ms = Number(text);
+  if (!Number.isInteger(ms) || ms < 1 || ms > MAX_TIMEOUT_MS) {
+    throw new HubError(
+      "bad_request",
+      `Invalid timeout "${text}": expected whole milliseconds from 1 to ${MAX_TIMEOUT_MS}`,
+    );
+  }
+  return ms;
+}
+
+/** Reads a JSON body; an empty body is `{}`, malformed JSON is `bad_request`. */
+export async function jsonBody(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.trim() === "") return {};
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new HubError("bad_request", `Cannot parse request body: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Calls an operation for an HTTP request through the call protocol, so it is
+ * authorised, validated and recorded like any other call. A client that goes
+ * away aborts the call.
+ */
+export async function callFor(c: Context<HubEnv>, caller: Caller, name: string, input: unknown) {
+  const requestId = crypto.randomUUID();
+  c.header("x-call-id", requestId);
+  const output = await caller.call(name, input, {
+    identity: identityOf(c),
+    requestId,
+    timeoutMs: timeoutOf(c),
+    signal: c.req.raw.signal,
+  });
+  return { requestId, output };
+}

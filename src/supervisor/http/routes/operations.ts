@@ -1,0 +1,21 @@
+import { Hono } from "hono";
+import type { Caller, OperationRegistry } from "@alkdev/operations";
+import type { HubEnv } from "../app.ts";
+import { callFor, identityOf, jsonBody } from "./call.ts";
+
+/** `GET /api/v1/operations`, `POST /api/v1/operations/:name`, `GET /api/v1/calls/:requestId`. */
+export function operationRoutes(registry: OperationRegistry, caller: Caller): Hono<HubEnv> {
+  const routes = new Hono<HubEnv>();
+  routes.get("/operations", (c) => c.json({ operations: registry.toJsonSchema(identityOf(c)) }));
+  routes.post("/operations/:name", async (c) => {
+    const { requestId, output } = await callFor(c, caller, c.req.param("name"), await jsonBody(c));
+    return c.json({ requestId, output });
+  });
+  routes.get("/calls/:requestId", async (c) => {
+    const { output } = await callFor(c, caller, "calls.get", {
+      requestId: c.req.param("requestId"),
+    });
+    return c.json(output as Record<string, unknown>);
+  });
+  return routes;
+}
