@@ -37,48 +37,57 @@ export async function writeBatch(
     if (call.requestId === call.rootRequestId) roots.set(call.rootRequestId, call);
     else if (!roots.has(call.rootRequestId)) roots.set(call.rootRequestId, undefined);
   }
+  // Each chunk travels as ONE jsonb parameter unpacked by jsonb_to_recordset:
+  // building thousands of bind parameters in drizzle cost more main-thread
+  // time than the database spent inserting the rows.
   await db.transaction(async (tx) => {
     for (const chunk of chunks([...roots], maxRows)) {
       statements += 1;
-      await tx.insert(graphs).values(chunk.map(([rootRequestId, root]) => ({
+      const rows = chunk.map(([rootRequestId, root]) => ({
         id: callGraphId(rootRequestId),
-        graphTypeId: ids.graphTypeId,
         name: root?.operation ?? null,
-        ownerId: root?.callerKeyId ?? null,
+        owner_id: root?.callerKeyId ?? null,
         attributes: { rootRequestId },
-      }))).onConflictDoNothing({ target: graphs.id });
+      }));
+      await tx.execute(sql`
+        insert into ${graphs} (id, graph_type_id, name, owner_id, attributes)
+        select r.id, ${ids.graphTypeId}, r.name, r.owner_id, r.attributes
+        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+          as r(id text, name text, owner_id text, attributes jsonb)
+        on conflict (id) do nothing`);
     }
     for (const chunk of chunks(calls, maxRows)) {
       statements += 1;
-      await tx.insert(nodes).values(chunk.map((call) => ({
+      const rows = chunk.map((call) => ({
         id: callNodeId(call.requestId),
-        graphId: callGraphId(call.rootRequestId),
-        nodeTypeId: ids.nodeTypeId,
+        graph_id: callGraphId(call.rootRequestId),
         key: call.requestId,
-        attributes: call as Record<string, unknown>,
-      }))).onConflictDoUpdate({
-        target: nodes.id,
-        set: { attributes: sql`excluded.attributes`, updatedAt: sql`now()` },
-        // Final states are sticky: a hub that saw less must not turn "ok" back into "running".
-        setWhere: sql`${nodes.attributes}->>'status' = 'running'`,
-      });
+        attributes: call,
+      }));
+      // Final states are sticky: a hub that saw less must not turn "ok" back into "running".
+      await tx.execute(sql`
+        insert into ${nodes} (id, graph_id, node_type_id, key, attributes)
+        select r.id, r.graph_id, ${ids.nodeTypeId}, r.key, r.attributes
+        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+          as r(id text, graph_id text, key text, attributes jsonb)
+        on conflict (id) do update set attributes = excluded.attributes, updated_at = now()
+        where ${nodes}.attributes->>'status' = 'running'`);
     }
     for (const chunk of chunks(links, maxRows)) {
       statements += 1;
-      const values = sql.join(
-        chunk.map((link) =>
-          sql`(${callEdgeId(link.childRequestId)}, ${callNodeId(link.parentRequestId)}, ${
-            callNodeId(link.childRequestId)
-          }, ${link.childRequestId})`
-        ),
-        sql`, `,
-      );
+      const rows = chunk.map((link) => ({
+        id: callEdgeId(link.childRequestId),
+        source_id: callNodeId(link.parentRequestId),
+        target_id: callNodeId(link.childRequestId),
+        key: link.childRequestId,
+      }));
       // Joined on both nodes: a link whose parent was never stored, or lives in
       // another tree's graph, is skipped instead of failing the whole batch.
       await tx.execute(sql`
         insert into ${edges} (id, graph_id, edge_type_id, source_id, target_id, key)
         select v.id, s.graph_id, ${ids.edgeTypeId}, s.id, t.id, v.key
-        from (values ${values}) as v(id, source_id, target_id, key)
+        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+          as v(id text, source_id text, target_id text, key text)
         join ${nodes} s on s.id = v.source_id
         join ${nodes} t on t.id = v.target_id and t.graph_id = s.graph_id
         on conflict do nothing`);

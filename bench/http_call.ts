@@ -1,0 +1,98 @@
+/**
+ * An authenticated operation call over HTTP (bearer auth, input and output
+ * validation, dispatch through the call protocol, call-graph record) against
+ * a bare `Deno.serve` JSON echo, in the same run, loaded by a separate
+ * process: req/s with 50 connections and p50 at 1 connection.
+ *
+ * `deno run -A bench/http_call.ts`
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { startHub } from "../src/supervisor/mod.ts";
+import { printTable, record } from "./_report.ts";
+
+const LOAD = new URL("./_load.ts", import.meta.url).pathname;
+const durationMs = 3000;
+
+async function load(url: string, headers: Record<string, string>, concurrency: number) {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      LOAD,
+      JSON.stringify({
+        url,
+        method: "POST",
+        body: "{}",
+        headers: { "content-type": "application/json", ...headers },
+        concurrency,
+        durationMs,
+        warmupMs: 1000,
+      }),
+    ],
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  return JSON.parse(new TextDecoder().decode(output.stdout)) as {
+    requests: number;
+    failures: number;
+    reqPerSec: number;
+    p50Us: number;
+    p99Us: number;
+  };
+}
+
+const bare = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, async (request) => {
+  const body = await request.json();
+  return Response.json({ requestId: crypto.randomUUID(), output: body });
+});
+const bareUrl = `http://127.0.0.1:${(bare.addr as Deno.NetAddr).port}/echo`;
+
+const dataDir = await Deno.makeTempDir({ prefix: "hub_bench_" });
+// `--database-url <url>` measures the hub on PostgreSQL instead of embedded PGlite.
+const urlFlag = Deno.args.indexOf("--database-url");
+const databaseUrl = urlFlag >= 0 ? Deno.args[urlFlag + 1] : undefined;
+const hub = await startHub({
+  flags: { port: 0, dataDir, databaseUrl },
+  env: {},
+  logWrite: () => {},
+});
+const adminKey = (await Deno.readTextFile(join(dataDir, "admin.key"))).trim();
+const hubUrl = `${hub.url}/api/v1/operations/hub.status`;
+const auth = { authorization: `Bearer ${adminKey}` };
+
+try {
+  const bareMany = await load(bareUrl, {}, 50);
+  const hubMany = await load(hubUrl, auth, 50);
+  const bareOne = await load(bareUrl, {}, 1);
+  const hubOne = await load(hubUrl, auth, 1);
+  if (hubMany.failures + hubOne.failures > 0) throw new Error("hub calls failed during the bench");
+  const result = {
+    bare: { reqPerSec50: bareMany.reqPerSec, p50Us: bareOne.p50Us, p99Us: bareOne.p99Us },
+    hub: { reqPerSec50: hubMany.reqPerSec, p50Us: hubOne.p50Us, p99Us: hubOne.p99Us },
+    throughputRatio: hubMany.reqPerSec / bareMany.reqPerSec,
+    p50Ratio: hubOne.p50Us / bareOne.p50Us,
+  };
+  printTable("Operation call over HTTP vs bare Deno.serve echo", [
+    ["target", "req/s (50 conns)", "p50 µs (1 conn)", "p99 µs (1 conn)"],
+    [
+      "bare Deno.serve echo",
+      bareMany.reqPerSec.toFixed(0),
+      bareOne.p50Us.toFixed(0),
+      bareOne.p99Us.toFixed(0),
+    ],
+    [
+      "hub POST hub.status",
+      hubMany.reqPerSec.toFixed(0),
+      hubOne.p50Us.toFixed(0),
+      hubOne.p99Us.toFixed(0),
+    ],
+    ["ratio", `${result.throughputRatio.toFixed(2)}×`, `${result.p50Ratio.toFixed(2)}×`, ""],
+  ]);
+  record("http_call", { storage: databaseUrl ? "postgres" : "pglite", ...result });
+} finally {
+  await hub.stop();
+  await bare.shutdown();
+  await Deno.remove(dataDir, { recursive: true });
+}
