@@ -22,7 +22,7 @@ export const SECRET_PATTERNS = [
   { pattern: /\bBearer\s+[A-Za-z0-9._~+/=-]+/gi, replacement: "Bearer " + REDACTED },
   { pattern: /\benc:v1:[A-Za-z0-9:._-]+/g, replacement: "enc:v1:" + REDACTED },
   {
-    pattern: /(postgres(?:ql)?|rediss?):\/\/([^:/@\s]+):[^@\s]+@/g,
+    pattern: /(postgres(?:ql)?|rediss?):\/\/([^:/@\s]*):[^@\s]+@/g,
     replacement: `$1://$2:${REDACTED}@`,
   },
 ];

@@ -75,6 +75,8 @@ interface Parts {
   auth?: AuthParts;
   operations?: OperationsParts;
   mcp?: McpParts;
+  /** Aborted at shutdown: ends every SSE stream. */
+  streams?: AbortController;
   lock?: DataDirLock;
 }
 
@@ -86,10 +88,11 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   let phase: Phase = "starting";
   let shutdownTimeoutMs = 10_000;
 
-  const stop = async () => {
-    if (phase === "stopping") return;
+  // A second stop() waits for the first: its caller may exit or delete the data dir next.
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
     phase = "stopping";
-    await stopParts(parts, shutdownTimeoutMs);
+    return stopping ??= stopParts(parts, shutdownTimeoutMs);
   };
   const refusal = () =>
     phase === "running" ? undefined : new HubError(
@@ -131,6 +134,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         caller: core.caller,
         pubsub,
         keepAliveMs: options.sseKeepAliveMs,
+        streams: (parts.streams = new AbortController()).signal,
         mcp: parts.mcp.endpoint,
         verifier: () => parts.auth!.verifier,
         bodyLimitBytes: settings.bodyLimitBytes,
@@ -212,8 +216,9 @@ export async function startHub(options: HubOptions): Promise<Hub> {
 /** Stop order: stop accepting HTTP, drain actors, then close Redis and storage. */
 async function stopParts(parts: Parts, timeoutMs: number): Promise<void> {
   const steps: Array<[string, (() => Promise<unknown>) | undefined]> = [
-    // MCP sessions hold event streams open: end them first, or the listener waits out its deadline.
+    // MCP sessions and SSE streams stay open: end them first, or the listener waits out its deadline.
     ["close MCP sessions", parts.mcp && (() => parts.mcp!.close())],
+    ["close event streams", parts.streams && (() => Promise.resolve(parts.streams!.abort()))],
     ["close the listener", parts.listener && (() => parts.listener!.close(timeoutMs))],
     ["stop operations", parts.operations && (() => parts.operations!.close())],
     ["stop actors", parts.actors && (() => parts.actors!.shutdown({ timeoutMs }))],

@@ -104,3 +104,16 @@ Deno.test("actor blocking its thread is terminated at the heartbeat timeout and 
     prompt: false,
   });
 });
+
+Deno.test("actor posting junk on its own channel neither crashes the supervisor nor dies", async () => {
+  await withSystem(async (system) => {
+    const handle = await system.start(fixtureActor("junk"));
+    const before = await handle.api.instance();
+    await handle.api.postJunk();
+    // The junk travels on the lifecycle channel, the answers on the rpc port; a call that
+    // spans a few heartbeat intervals (50 ms) gives the supervisor time to read the junk.
+    assert.equal(await handle.api.slow(150, "still here"), "still here");
+    assert.equal(await handle.api.instance(), before, "the same worker, never restarted");
+    assert.equal(system.snapshot()[0].restarts, 0);
+  });
+});

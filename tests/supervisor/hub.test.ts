@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { buildHealth } from "../../src/supervisor/health.ts";
-import { freshPostgres } from "../helpers/db.ts";
+import { startHub } from "../../src/supervisor/mod.ts";
+import { freshPglite, freshPostgres } from "../helpers/db.ts";
 import { withHub } from "../helpers/hub.ts";
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from "../helpers/services.ts";
 import { fixtureActor, waitForState, withSystem } from "../actors/_helpers.ts";
@@ -136,4 +137,34 @@ Deno.test("hub: events flow between the main thread and an actor Worker, both wa
     hub.pubsub.publish("probe.down", "p1", { n: 2 });
     assert.deepEqual((await actor.api.received()).payload, { n: 2 });
   });
+});
+
+Deno.test("hub: stop() ends open SSE streams at once, and a second stop() waits for the first", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "hub_test_" });
+  const logs: string[] = [];
+  const hub = await startHub({
+    flags: { port: 0, dataDir },
+    env: {},
+    logWrite: (line) => logs.push(line),
+    openDatabase: () => freshPglite(),
+  });
+  try {
+    const key = (await Deno.readTextFile(`${dataDir}/admin.key`)).trim();
+    const stream = await fetch(`${hub.url}/api/v1/events?topic=anything`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    const reader = stream.body!.pipeThrough(new TextDecoderStream()).getReader();
+    assert.match((await reader.read()).value!, /event: ready/);
+    const first = hub.stop();
+    assert.equal(hub.stop(), first, "one shutdown, shared");
+    while (!(await reader.read()).done); // the server ended the stream
+    await first;
+    assert.ok(
+      !logs.some((line) => line.includes("Shutdown deadline")),
+      "the listener drained without waiting",
+    );
+  } finally {
+    await hub.stop();
+    await Deno.remove(dataDir, { recursive: true });
+  }
 });

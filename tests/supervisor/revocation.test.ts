@@ -43,6 +43,8 @@ Deno.test("hub: one key works on HTTP, SSE and MCP within its scopes, and a revo
     assert.match((await reader.read()).value!, /event: ready/);
     assert.equal((await request("/api/v1/operations", { key })).status, 200);
 
+    // A malformed revocation on the bus is ignored; the real one still takes effect.
+    hub.pubsub.publish("auth.key_revoked", "junk", null as never);
     await hub.keys.revoke(record.id, { via: "system" });
 
     assert.equal((await request("/api/v1/operations", { key })).status, 401);

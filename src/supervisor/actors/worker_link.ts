@@ -72,6 +72,8 @@ export class WorkerLink {
     this.ready.catch(() => {}); // observed through `exited` when nobody awaits it
     this.exited = new Promise((resolve) => this.#settleExit = resolve);
 
+    // The Worker first: if it cannot be constructed, no port or router link is left behind.
+    this.#worker = new Worker(options.entry, { type: "module", name: options.id });
     const { port1, port2 } = new MessageChannel();
     this.#port = port1;
     this.#remote = wrap(port1) as unknown as Record<string, RemoteMethod>;
@@ -91,7 +93,6 @@ export class WorkerLink {
       });
       options.router.addLink(this.#events);
     }
-    this.#worker = new Worker(options.entry, { type: "module", name: options.id });
     // Without preventDefault an uncaught error in the worker ends this process.
     this.#worker.addEventListener("error", (event) => {
       event.preventDefault();
@@ -147,7 +148,10 @@ export class WorkerLink {
   readonly #onReport = (event: MessageEvent<ActorReport>) => {
     if (this.#exit) return;
     this.#lastSeen = performance.now();
-    const report = event.data;
+    const report = event.data as ActorReport | null | undefined;
+    // Actor code can post anything on its own channel; a throw in this
+    // listener would be uncaught in the supervisor and end the process.
+    if (typeof report !== "object" || report === null) return;
     switch (report.type) {
       case "ready":
         this.#isReady = true;

@@ -29,6 +29,8 @@ export interface AppDeps {
   mcp?: { handle(c: Context<HubEnv>): Promise<Response> };
   /** SSE keep-alive interval; 15 s by default. */
   keepAliveMs?: number;
+  /** Aborted at shutdown: every SSE stream ends. */
+  streams?: AbortSignal;
   bodyLimitBytes: number;
   dev: boolean;
 }
@@ -76,7 +78,7 @@ export function createApp(deps: AppDeps): Hono<HubEnv> {
   const api = new Hono<HubEnv>()
     .route("/", operationRoutes(deps.registry, deps.caller))
     .route("/", keyRoutes(deps.caller))
-    .route("/", eventRoutes(deps.pubsub, { keepAliveMs: deps.keepAliveMs }))
+    .route("/", eventRoutes(deps.pubsub, { keepAliveMs: deps.keepAliveMs, signal: deps.streams }))
     .route("/", openApiRoutes(deps.registry));
   app.route("/api/v1", api);
   if (deps.mcp) app.all("/mcp", (c) => deps.mcp!.handle(c));

@@ -1,5 +1,6 @@
 import type { PubSub } from "@alkdev/pubsub";
 import { KEY_REVOKED } from "../../auth/mod.ts";
+import { logger } from "../../logging/mod.ts";
 import { VERSION } from "../../version.ts";
 import type { HubEvents } from "../events.ts";
 import { createMcpEndpoint, type McpEndpoint } from "../http/mcp/mod.ts";
@@ -18,10 +19,18 @@ export function startMcp(core: OperationsCore, pubsub: PubSub<HubEvents>): McpPa
     caller: core.caller,
     serverInfo: { name: "alk hub", version: VERSION },
   });
+  const log = logger("mcp");
   const revocations = pubsub.subscribe(KEY_REVOKED);
   (async () => {
-    for await (const event of revocations) await endpoint.closeKeySessions(event.payload.keyId);
-  })();
+    for await (const event of revocations) {
+      // Anything on the bus may publish this topic: check the payload, never throw.
+      const keyId = (event.payload as { keyId?: unknown } | null)?.keyId;
+      if (typeof keyId !== "string") continue;
+      await endpoint.closeKeySessions(keyId).catch((error) =>
+        log.warn("Cannot close the MCP sessions of a revoked key: {error}", { error })
+      );
+    }
+  })().catch((error) => log.error("MCP revocation listener stopped: {error}", { error }));
   return {
     endpoint,
     async close() {

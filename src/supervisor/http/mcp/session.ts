@@ -99,7 +99,13 @@ export class McpSession {
   touch(): void {
     clearTimeout(this.#timer);
     if (this.#closed || this.#listening || this.#calls.size > 0) return;
-    this.#timer = setTimeout(() => void this.close(), this.#options.idleTimeoutMs);
+    this.#timer = setTimeout(() => {
+      this.close().catch((error) =>
+        this.#options.log.debug("Cannot close idle MCP session: {message}", {
+          message: String(error),
+        })
+      );
+    }, this.#options.idleTimeoutMs);
   }
 
   /** Tells the client its tool list changed, if the change is one this key can see. */

@@ -10,6 +10,8 @@ import { parseTopics } from "./topic_access.ts";
 export interface EventRoutesOptions {
   /** A comment line this often keeps proxies from closing an idle stream; default 15 s. */
   keepAliveMs?: number;
+  /** Ends every stream when aborted (shutdown), so the server can drain. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -39,6 +41,8 @@ export function eventRoutes(
         done.resolve();
       };
       stream.onAbort(close);
+      if (options.signal?.aborted) close();
+      options.signal?.addEventListener("abort", close, { once: true });
       const pumps = subscriptions.map(async (subscription) => {
         for (let r = await subscription.next(); !r.done; r = await subscription.next()) {
           const event = r.value as { type: string; id: string; payload: unknown };
@@ -60,6 +64,7 @@ export function eventRoutes(
         await Promise.race([done.promise, Promise.all(pumps), revocation]);
       } finally {
         clearInterval(timer);
+        options.signal?.removeEventListener("abort", close);
         close();
       }
     });
