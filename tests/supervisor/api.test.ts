@@ -294,3 +294,46 @@ Deno.test("api: openapi.json describes the operations the key may call", async (
     assert.equal(body.components.securitySchemes.bearer.scheme, "bearer");
   });
 });
+
+Deno.test("api: a client that disconnects aborts its call, down to the handler's signal", async () => {
+  await withHub(async (hub, { request }) => {
+    const started = Promise.withResolvers<void>();
+    const aborted = Promise.withResolvers<string>();
+    const wait = defineOperation({
+      name: "test.wait",
+      kind: "query",
+      description: "Waits until aborted",
+      input: Type.Object({}),
+      output: Type.Object({}),
+      access: { scopes: ["ops"] },
+      handler: (_input, ctx) => {
+        started.resolve();
+        return new Promise((_resolve, reject) => {
+          ctx.signal.addEventListener("abort", () => {
+            aborted.resolve(String(ctx.signal.reason));
+            reject(ctx.signal.reason);
+          });
+        });
+      },
+    });
+    const served = serveOperations({
+      pubsub: hub.pubsub,
+      registry: hub.registry,
+      location: { kind: "supervisor", id: "test" },
+      operations: [wait],
+    });
+    try {
+      const client = new AbortController();
+      const response = request("/api/v1/operations/test.wait", {
+        method: "POST",
+        signal: client.signal,
+      });
+      await started.promise;
+      client.abort();
+      await assert.rejects(response);
+      assert.ok((await aborted.promise).length > 0, "the handler saw the abort");
+    } finally {
+      await served.close();
+    }
+  });
+});
