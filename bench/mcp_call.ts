@@ -12,19 +12,12 @@
  *
  * @module
  */
-import Type from "typebox";
 // @ts-types="@modelcontextprotocol/sdk/client/index"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 // @ts-types="@modelcontextprotocol/sdk/client/streamableHttp"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { createPubSub } from "@alkdev/pubsub";
-import {
-  createCaller,
-  defineOperation,
-  HubError,
-  OperationRegistry,
-  serveOperations,
-} from "@alkdev/operations";
+import { createCaller, HubError, OperationRegistry, serveOperations } from "@alkdev/operations";
 import type { VerifiedApiKey } from "../src/auth/mod.ts";
 import type { HubEvents } from "../src/supervisor/events.ts";
 import type { HealthReport } from "../src/supervisor/health.ts";
@@ -32,6 +25,7 @@ import { createApp } from "../src/supervisor/http/app.ts";
 import { createMcpEndpoint } from "../src/supervisor/http/mcp/mod.ts";
 import { listen } from "../src/supervisor/server.ts";
 import { median, percentile, printTable, record } from "./_report.ts";
+import { STATUS_INPUT, statusOperation } from "./_status_operation.ts";
 
 const quick = Deno.args.includes("--quick");
 const SEQUENTIAL_CALLS = quick ? 300 : 3_000;
@@ -39,20 +33,8 @@ const IN_FLIGHT = 16;
 const THROUGHPUT_CALLS = quick ? 1_000 : 10_000;
 const ROUNDS = quick ? 1 : 5;
 
-const status = defineOperation({
-  name: "coord.status",
-  kind: "query",
-  description: "A typical small query",
-  input: Type.Object({ sessionId: Type.String(), depth: Type.Integer({ minimum: 0 }) }),
-  output: Type.Object({
-    sessionId: Type.String(),
-    state: Type.Union([Type.Literal("idle"), Type.Literal("busy")]),
-    tags: Type.Array(Type.String()),
-  }),
-  access: { scopes: ["ops:coord"] },
-  handler: ({ sessionId }) => ({ sessionId, state: "idle" as const, tags: ["a", "b", "c"] }),
-});
-const INPUT = { sessionId: "0f8fad5b-d9cb-469f-a165-70867728950e", depth: 3 };
+const status = statusOperation;
+const INPUT = STATUS_INPUT;
 
 // The storage-backed verifier is cached in the hub; a map lookup stands in for the cache hit.
 const TOKEN = "alk_bench_key";

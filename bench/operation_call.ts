@@ -13,17 +13,16 @@
  *
  * @module
  */
-import Type from "typebox";
 import { createPubSub } from "@alkdev/pubsub";
 import {
   type CallEventMap,
   createCaller,
-  defineOperation,
   type OperationContext,
   OperationRegistry,
   serveOperations,
 } from "@alkdev/operations";
 import { median, percentile, printTable, record } from "./_report.ts";
+import { STATUS_INPUT, statusOperation } from "./_status_operation.ts";
 
 const quick = Deno.args.includes("--quick");
 const SEQUENTIAL_CALLS = quick ? 2_000 : 20_000;
@@ -31,20 +30,8 @@ const IN_FLIGHT = 100;
 const THROUGHPUT_CALLS = quick ? 10_000 : 100_000;
 const ROUNDS = quick ? 1 : 5;
 
-const status = defineOperation({
-  name: "coord.status",
-  kind: "query",
-  description: "A typical small query",
-  input: Type.Object({ sessionId: Type.String(), depth: Type.Integer({ minimum: 0 }) }),
-  output: Type.Object({
-    sessionId: Type.String(),
-    state: Type.Union([Type.Literal("idle"), Type.Literal("busy")]),
-    tags: Type.Array(Type.String()),
-  }),
-  access: { scopes: ["ops:coord"] },
-  handler: ({ sessionId }) => ({ sessionId, state: "idle" as const, tags: ["a", "b", "c"] }),
-});
-const INPUT = { sessionId: "0f8fad5b-d9cb-469f-a165-70867728950e", depth: 3 };
+const status = statusOperation;
+const INPUT = STATUS_INPUT;
 const identity = { keyId: "bench", scopes: ["ops"], via: "internal" };
 
 type Call = () => Promise<unknown>;
