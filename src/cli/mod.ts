@@ -24,10 +24,12 @@ export const COMMANDS: readonly Command[] = [
   ...KEYS_COMMANDS,
 ];
 
+function commandRows(commands: readonly Command[]): string[] {
+  return commands.map((command) => `  ${command.path.join(" ").padEnd(18)} ${command.summary}`);
+}
+
 function topHelp(): string {
-  const rows = COMMANDS.map((command) =>
-    `  ${command.path.join(" ").padEnd(18)} ${command.summary}`
-  );
+  const rows = commandRows(COMMANDS);
   return `Usage: hub [command] [flags]\n\nalk hub: the meeting point of an AI-agent platform.\n\nCommands:\n${
     rows.join("\n")
   }\n\nRun "hub <command> --help" for a command's flags.\n`;
@@ -48,7 +50,13 @@ export async function runCli(argv: string[]): Promise<number> {
   try {
     const found = findCommand(argv);
     if (!found) {
-      throw new UsageError(`Unknown command "${argv.slice(0, 2).join(" ")}" (see hub --help)`);
+      // `hub keys` alone, or with an unknown subcommand: name the group's commands.
+      const group = COMMANDS.filter((c) => c.path.length > 1 && c.path[0] === argv[0]);
+      const what = group.length > 0 ? argv.slice(0, 2).join(" ") : argv[0];
+      const hint = group.length > 0
+        ? `; one of:\n${commandRows(group).join("\n")}`
+        : " (see hub --help)";
+      throw new UsageError(`Unknown command "${what}"${hint}`);
     }
     const { command, rest } = found;
     const args = parseFlags(rest, command.flags);

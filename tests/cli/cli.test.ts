@@ -37,6 +37,11 @@ Deno.test("hub CLI: --help for the hub and each command", async () => {
   for (const command of ["serve", "migrate", "config encrypt"]) {
     assert.match(top.stdout, new RegExp(command));
   }
+  const group = await run(["keys"]);
+  assert.equal(group.code, 2);
+  for (const sub of ["keys create", "keys list", "keys revoke"]) {
+    assert.match(group.stderr, new RegExp(sub));
+  }
   const serve = await run(["serve", "--help"]);
   assert.equal(serve.code, 0);
   for (
