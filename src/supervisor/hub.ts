@@ -1,3 +1,4 @@
+import type { Hono } from "hono";
 import { type Caller, HubError, type OperationRegistry } from "@alkdev/operations";
 import { createPubSub, createPubSubRouter, type PubSub, type PubSubRouter } from "@alkdev/pubsub";
 import { coordinatorActor } from "../actors/coordinator/mod.ts";
@@ -15,7 +16,7 @@ import { logger, setupLogging } from "../logging/mod.ts";
 import { acquireDataDirLock, type Database, type DataDirLock } from "../storage/mod.ts";
 import { ActorSystem } from "./actors/mod.ts";
 import { buildHealth, type HealthReport } from "./health.ts";
-import { createApp } from "./http/app.ts";
+import { createApp, type HubEnv } from "./http/app.ts";
 import { listen, type Listener } from "./server.ts";
 import { checkKeyRing } from "./startup/key_ring_check.ts";
 import {
@@ -58,6 +59,8 @@ export interface Hub {
   readonly registry: OperationRegistry;
   /** Calls operations through the call protocol (authorised, validated, recorded). */
   readonly caller: Caller;
+  /** The HTTP app, for in-process requests (`hub.app.request("/health")`) without a socket. */
+  readonly app: Hono<HubEnv>;
   health(): Promise<HealthReport>;
   /** Drains and stops everything; safe to call twice. */
   stop(): Promise<void>;
@@ -104,6 +107,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   parts.router = router;
   const pubsub = createPubSub<HubEvents>({ eventTarget: router });
   let core: OperationsCore | undefined;
+  let app: Hono<HubEnv> | undefined;
   const health = () => buildHealth({ phase, step: progress.current, startedAt, ...parts });
 
   try {
@@ -127,7 +131,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       for (const warning of loaded.warnings) logger("config").warn(warning);
       core = createOperationsCore(pubsub, settings.actors.callTimeoutMs);
       parts.mcp = startMcp(core, pubsub);
-      const app = createApp({
+      app = createApp({
         health,
         refusal,
         registry: core.registry,
@@ -195,6 +199,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     const { registry, caller } = core!;
     return {
       url,
+      app: app!,
       settings,
       keyRing,
       actors,
