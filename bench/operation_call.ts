@@ -21,7 +21,7 @@ import {
   OperationRegistry,
   serveOperations,
 } from "@alkdev/operations";
-import { median, percentile, printTable, record } from "./_report.ts";
+import { type CallResult, measureCalls, median, printTable, record } from "./_report.ts";
 import { STATUS_INPUT, statusOperation } from "./_status_operation.ts";
 
 const quick = Deno.args.includes("--quick");
@@ -95,35 +95,13 @@ function pubsubEcho(): { call: Call; close(): Promise<void> } {
 }
 const bare = pubsubEcho();
 
-interface Result {
-  p50Us: number;
-  p99Us: number;
-  sequentialPerSec: number;
-  concurrentPerSec: number;
-}
-
-async function measure(call: Call): Promise<Result> {
-  const micros: number[] = [];
-  const start = performance.now();
-  for (let i = 0; i < SEQUENTIAL_CALLS; i++) {
-    const t0 = performance.now();
-    await call();
-    micros.push((performance.now() - t0) * 1000);
-  }
-  const sequentialPerSec = SEQUENTIAL_CALLS / ((performance.now() - start) / 1000);
-  const perLane = Math.ceil(THROUGHPUT_CALLS / IN_FLIGHT);
-  const t1 = performance.now();
-  await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
-    for (let i = 0; i < perLane; i++) await call();
-  }));
-  const concurrentPerSec = (perLane * IN_FLIGHT) / ((performance.now() - t1) / 1000);
-  return {
-    p50Us: percentile(micros, 50),
-    p99Us: percentile(micros, 99),
-    sequentialPerSec,
-    concurrentPerSec,
-  };
-}
+type Result = CallResult;
+const measure = (call: Call) =>
+  measureCalls(call, {
+    sequential: SEQUENTIAL_CALLS,
+    inFlight: IN_FLIGHT,
+    throughput: THROUGHPUT_CALLS,
+  });
 
 const targets: Record<"direct" | "validated" | "pubsub" | "protocol", Call> = {
   direct,

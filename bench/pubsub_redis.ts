@@ -11,10 +11,10 @@
 
 import { Redis } from "ioredis";
 import { createPubSub, createRedisEventTarget } from "@alkdev/pubsub";
+import { bestOfRounds } from "./_transport_rounds.ts";
 
 type Events = { bench: Record<string, unknown> };
 type Mode = "raw" | "rawPipelined" | "transport" | "pubsub";
-const MODES: Mode[] = ["raw", "rawPipelined", "transport", "pubsub"];
 
 const events = Number(Deno.args[0] ?? 50_000);
 const rounds = Number(Deno.args[1] ?? 3);
@@ -126,31 +126,16 @@ async function run(mode: Mode, bytes: number): Promise<number> {
   return events / seconds;
 }
 
-const rows: Record<string, unknown>[] = [];
-const result: Record<string, number> = {};
-const label: Record<Mode, string> = {
-  raw: "raw publish → message",
-  rawPipelined: `raw, one pipeline per ${CHUNK}`,
-  transport: "redis target → listener",
-  pubsub: "pubsub → for await",
-};
-for (const bytes of [100, 1024]) {
-  const best: Record<Mode, number> = { raw: 0, rawPipelined: 0, transport: 0, pubsub: 0 };
-  for (let round = 0; round < rounds; round++) {
-    for (const mode of MODES) best[mode] = Math.max(best[mode], await run(mode, bytes));
-  }
-  for (const mode of MODES) {
-    rows.push({
-      payload: `${bytes} B`,
-      path: label[mode],
-      "events/s": Math.round(best[mode]),
-      "× raw": (best[mode] / best.raw).toFixed(2),
-    });
-    result[`${mode}_${bytes}b_events_per_s`] = Math.round(best[mode]);
-  }
-  result[`transport_ratio_${bytes}b`] = Number((best.transport / best.raw).toFixed(2));
-  result[`pubsub_ratio_${bytes}b`] = Number((best.pubsub / best.raw).toFixed(2));
-}
+const { rows, result } = await bestOfRounds(
+  {
+    raw: "raw publish → message",
+    rawPipelined: `raw, one pipeline per ${CHUNK}`,
+    transport: "redis target → listener",
+    pubsub: "pubsub → for await",
+  },
+  rounds,
+  run,
+);
 console.log(`redis transport end to end, ${events} events, best of ${rounds}`);
 console.table(rows);
 console.log(JSON.stringify({ bench: "pubsub_redis", events, rounds, ...result }));

@@ -14,6 +14,7 @@ import {
   createWorkerHostEventTarget,
   createWorkerThreadEventTarget,
 } from "@alkdev/pubsub";
+import { bestOfRounds } from "./_transport_rounds.ts";
 
 type Events = { bench: Record<string, unknown> };
 type Mode = "raw" | "transport" | "pubsub";
@@ -102,31 +103,15 @@ async function run(mode: Mode, events: number, bytes: number): Promise<number> {
 async function main() {
   const events = Number(Deno.args[0] ?? 100_000);
   const rounds = Number(Deno.args[1] ?? 3);
-  const rows: Record<string, unknown>[] = [];
-  const result: Record<string, number> = {};
-  for (const bytes of [100, 1024]) {
-    const best: Record<Mode, number> = { raw: 0, transport: 0, pubsub: 0 };
-    for (let round = 0; round < rounds; round++) {
-      for (const mode of ["raw", "transport", "pubsub"] as const) {
-        best[mode] = Math.max(best[mode], await run(mode, events, bytes));
-      }
-    }
-    for (const mode of ["raw", "transport", "pubsub"] as const) {
-      rows.push({
-        payload: `${bytes} B`,
-        path: mode === "raw"
-          ? "raw postMessage"
-          : mode === "transport"
-          ? "worker target → listener"
-          : "pubsub → for await",
-        "events/s": Math.round(best[mode]),
-        "× raw": (best[mode] / best.raw).toFixed(2),
-      });
-      result[`${mode}_${bytes}b_events_per_s`] = Math.round(best[mode]);
-    }
-    result[`transport_ratio_${bytes}b`] = Number((best.transport / best.raw).toFixed(2));
-    result[`pubsub_ratio_${bytes}b`] = Number((best.pubsub / best.raw).toFixed(2));
-  }
+  const { rows, result } = await bestOfRounds(
+    {
+      raw: "raw postMessage",
+      transport: "worker target → listener",
+      pubsub: "pubsub → for await",
+    },
+    rounds,
+    (mode, bytes) => run(mode, events, bytes),
+  );
   console.log(`worker transport, thread → host, ${events} events, best of ${rounds}`);
   console.table(rows);
   console.log(JSON.stringify({ bench: "pubsub_worker", events, rounds, ...result }));
