@@ -1,14 +1,15 @@
 /**
  * The statements of a call-graph flush and of a subtree load. Each flush
- * writes graphs, then nodes, then edges, in multi-row statements of at most
- * `maxRows` rows.
+ * writes nodes, then edges, in multi-row statements of at most `maxRows` rows.
  *
  * @module
  */
 import { sql } from "drizzle-orm";
-import { edges, graphs, type HubDb, nodes } from "../storage/mod.ts";
+import { edges, type HubDb, nodes } from "../storage/mod.ts";
 import { type CallRecord, isCallRecord } from "./call_record.ts";
-import { callEdgeId, callGraphId, type CallGraphTypeIds, callNodeId } from "./call_graph_types.ts";
+import { callEdgeId, type CallGraphTypeIds, callNodeId } from "./call_graph_types.ts";
+
+type HubTx = Parameters<Parameters<HubDb["transaction"]>[0]>[0];
 
 /** A parent → child link waiting to be written. */
 export interface PendingEdge {
@@ -22,7 +23,13 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-/** Writes one batch in one transaction; returns the number of statements. */
+/**
+ * Writes one batch, one transaction per chunk of at most `maxRows` calls,
+ * yielding to the event loop between chunks so that requests are not stalled
+ * behind a long flush (PGlite runs its inserts on this thread). Returns the
+ * number of statements. Upserts are idempotent, so a failed chunk is simply
+ * written again by the retry.
+ */
 export async function writeBatch(
   db: HubDb,
   ids: CallGraphTypeIds,
@@ -31,58 +38,41 @@ export async function writeBatch(
   maxRows: number,
 ): Promise<number> {
   let statements = 0;
-  const roots = new Map<string, CallRecord | undefined>();
-  for (const call of calls) {
-    // The root's own record names the graph and its owner, when it is in this batch.
-    if (call.requestId === call.rootRequestId) roots.set(call.rootRequestId, call);
-    else if (!roots.has(call.rootRequestId)) roots.set(call.rootRequestId, undefined);
-  }
+  const transaction = async (work: (tx: HubTx) => Promise<void>) => {
+    if (statements > 0) await new Promise((resolve) => setTimeout(resolve, 0));
+    await db.transaction(work);
+  };
   // Each chunk travels as ONE jsonb parameter unpacked by jsonb_to_recordset:
   // building thousands of bind parameters in drizzle cost more main-thread
   // time than the database spent inserting the rows.
-  await db.transaction(async (tx) => {
-    for (const chunk of chunks([...roots], maxRows)) {
-      statements += 1;
-      const rows = chunk.map(([rootRequestId, root]) => ({
-        id: callGraphId(rootRequestId),
-        name: root?.operation ?? null,
-        owner_id: root?.callerKeyId ?? null,
-        attributes: { rootRequestId },
-      }));
-      await tx.execute(sql`
-        insert into ${graphs} (id, graph_type_id, name, owner_id, attributes)
-        select r.id, ${ids.graphTypeId}, r.name, r.owner_id, r.attributes
-        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-          as r(id text, name text, owner_id text, attributes jsonb)
-        on conflict (id) do nothing`);
-    }
-    for (const chunk of chunks(calls, maxRows)) {
-      statements += 1;
-      const rows = chunk.map((call) => ({
-        id: callNodeId(call.requestId),
-        graph_id: callGraphId(call.rootRequestId),
-        key: call.requestId,
-        attributes: call,
-      }));
-      // Final states are sticky: a hub that saw less must not turn "ok" back into "running".
+  for (const chunk of chunks(calls, maxRows)) {
+    const rows = chunk.map((call) => ({
+      id: callNodeId(call.requestId),
+      key: call.requestId,
+      attributes: call,
+    }));
+    // Final states are sticky: a hub that saw less must not turn "ok" back into "running".
+    await transaction(async (tx) => {
       await tx.execute(sql`
         insert into ${nodes} (id, graph_id, node_type_id, key, attributes)
-        select r.id, r.graph_id, ${ids.nodeTypeId}, r.key, r.attributes
+        select r.id, ${ids.graphId}, ${ids.nodeTypeId}, r.key, r.attributes
         from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-          as r(id text, graph_id text, key text, attributes jsonb)
+          as r(id text, key text, attributes jsonb)
         on conflict (id) do update set attributes = excluded.attributes, updated_at = now()
         where ${nodes}.attributes->>'status' = 'running'`);
-    }
-    for (const chunk of chunks(links, maxRows)) {
-      statements += 1;
-      const rows = chunk.map((link) => ({
-        id: callEdgeId(link.childRequestId),
-        source_id: callNodeId(link.parentRequestId),
-        target_id: callNodeId(link.childRequestId),
-        key: link.childRequestId,
-      }));
-      // Joined on both nodes: a link whose parent was never stored, or lives in
-      // another tree's graph, is skipped instead of failing the whole batch.
+    });
+    statements += 1;
+  }
+  for (const chunk of chunks(links, maxRows)) {
+    const rows = chunk.map((link) => ({
+      id: callEdgeId(link.childRequestId),
+      source_id: callNodeId(link.parentRequestId),
+      target_id: callNodeId(link.childRequestId),
+      key: link.childRequestId,
+    }));
+    // Joined on both nodes: a link whose parent was never stored is skipped
+    // instead of failing the whole batch.
+    await transaction(async (tx) => {
       await tx.execute(sql`
         insert into ${edges} (id, graph_id, edge_type_id, source_id, target_id, key)
         select v.id, s.graph_id, ${ids.edgeTypeId}, s.id, t.id, v.key
@@ -91,8 +81,9 @@ export async function writeBatch(
         join ${nodes} s on s.id = v.source_id
         join ${nodes} t on t.id = v.target_id and t.graph_id = s.graph_id
         on conflict do nothing`);
-    }
-  });
+    });
+    statements += 1;
+  }
   return statements;
 }
 

@@ -2,16 +2,17 @@
  * `CallGraphStore`: persists a {@linkcode CallGraph} in the metagraph tables
  * and reads calls back once memory has let them go.
  *
- * - One `graphs` row per root call (id `call-graph:<root request id>`), not
- *   one per day: a tree never straddles two graphs (edges must stay inside
- *   one graph), a subtree read touches one small graph, and a tree's access
- *   owner is its root caller's key. Many small graphs is the price.
+ * - Every call is a node of one `graphs` row (`call-graph`), edges run from
+ *   parent to child call. One row per call is the whole write cost: a graphs
+ *   row per root call doubled it (PGlite maintains every index in WASM on
+ *   the supervisor's thread). The caller's key is in each node's attributes.
  * - Node ids are `call:<request id>`: a primary-key lookup, and hubs that
  *   observe the same call write the same row. Status changes update the node's
  *   attributes; final states are never overwritten by `running`.
  * - Changes are buffered (latest state per call) and written every
- *   `flushIntervalMs` and on `close()`, in one transaction of multi-row
- *   statements. A failed flush keeps its rows and retries with doubling delay
+ *   `flushIntervalMs` and on `close()`: one transaction per multi-row statement
+ *   of at most `maxBatchRows` calls, yielding between them so requests are not
+ *   stalled behind a long flush. Rows are upserts, so a failed flush keeps its rows and retries with doubling delay
  *   (capped at `maxRetryDelayMs`); beyond `maxPendingCalls` buffered calls the
  *   oldest are dropped and counted, so a database outage cannot exhaust memory.
  *

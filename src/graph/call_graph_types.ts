@@ -1,6 +1,6 @@
 /**
  * The system graph type `call-graph` (node type `call`, edge type `calls`) in
- * the metagraph tables. Seeding is idempotent and safe when several hubs
+ * the metagraph tables, and the one graph of that type every call is a node of. Seeding is idempotent and safe when several hubs
  * start at once: every insert is `ON CONFLICT DO NOTHING` on the natural key,
  * and the ids are read back afterwards, whichever hub inserted them.
  *
@@ -8,7 +8,7 @@
  */
 import { and, eq } from "drizzle-orm";
 import { toJsonSchema } from "@alkdev/operations";
-import { edgeTypes, graphTypes, type HubDb, nodeTypes } from "../storage/mod.ts";
+import { edgeTypes, graphs, graphTypes, type HubDb, nodeTypes } from "../storage/mod.ts";
 import { CallRecordSchema } from "./call_record.ts";
 
 /** Names in the metagraph. */
@@ -16,9 +16,13 @@ export const CALL_GRAPH_TYPE = "call-graph";
 export const CALL_NODE_TYPE = "call";
 export const CALLS_EDGE_TYPE = "calls";
 
+/** The id of the graph holding every call. */
+export const CALL_GRAPH_ID = "call-graph";
+
 /** The ids the store writes with. */
 export interface CallGraphTypeIds {
   graphTypeId: string;
+  graphId: string;
   nodeTypeId: string;
   edgeTypeId: string;
 }
@@ -27,8 +31,7 @@ export interface CallGraphTypeIds {
 export async function seedCallGraphTypes(db: HubDb): Promise<CallGraphTypeIds> {
   await db.insert(graphTypes).values({
     name: CALL_GRAPH_TYPE,
-    description:
-      "Operation calls (nodes) and parent → child calls (edges); one graph per root call",
+    description: "Operation calls (nodes) and parent → child calls (edges)",
     scope: "system",
     config: { type: "directed", multi: false, allowSelfLoops: false },
   }).onConflictDoNothing({ target: graphTypes.name });
@@ -54,12 +57,21 @@ export async function seedCallGraphTypes(db: HubDb): Promise<CallGraphTypeIds> {
   const [edgeType] = await db.select({ id: edgeTypes.id }).from(edgeTypes)
     .where(and(eq(edgeTypes.graphTypeId, graphType.id), eq(edgeTypes.name, CALLS_EDGE_TYPE)));
 
-  return { graphTypeId: graphType.id, nodeTypeId: nodeType.id, edgeTypeId: edgeType.id };
+  await db.insert(graphs).values({
+    id: CALL_GRAPH_ID,
+    graphTypeId: graphType.id,
+    name: "calls",
+  }).onConflictDoNothing({ target: graphs.id });
+
+  return {
+    graphTypeId: graphType.id,
+    graphId: CALL_GRAPH_ID,
+    nodeTypeId: nodeType.id,
+    edgeTypeId: edgeType.id,
+  };
 }
 
 /** Row ids derive from request ids, so every hub writing the same call hits the same row. */
 export const callNodeId = (requestId: string): string => `call:${requestId}`;
-/** The graph of a call tree, named by its root call. */
-export const callGraphId = (rootRequestId: string): string => `call-graph:${rootRequestId}`;
 /** The edge into a call (a call has one parent). */
 export const callEdgeId = (childRequestId: string): string => `calls:${childRequestId}`;
