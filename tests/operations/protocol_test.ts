@@ -293,7 +293,13 @@ Deno.test("call protocol over an in-process pubsub", async (t) => {
     await t.step("closing an executor fails its running calls with unavailable", async () => {
       const stopped = new Promise((resolve) => (aborted = resolve));
       const actor = { kind: "actor", id: "actor-1" } as const;
-      const other = defineOperation({ ...waits, name: "actor.waits", handler: waits.handler });
+      let started: () => void = () => {};
+      const running = new Promise<void>((resolve) => (started = resolve));
+      const other = defineOperation({
+        ...waits,
+        name: "actor.waits",
+        handler: (input, ctx) => (started(), waits.handler(input, ctx)),
+      });
       const actorServer = serveOperations({
         pubsub,
         registry,
@@ -301,9 +307,8 @@ Deno.test("call protocol over an in-process pubsub", async (t) => {
         operations: [other],
       });
       const call = caller.call(other, {}, { identity: admin, requestId: "r-actor" });
-      await observer.waitFor((e) =>
-        e.type === "call.requested" && e.payload.requestId === "r-actor"
-      );
+      await running; // the request reached the executor and its handler runs
+      assert.equal(actorServer.running, 1);
       await actorServer.close();
       await assert.rejects(call, hubError("unavailable"));
       hubError("unavailable")(await stopped);
