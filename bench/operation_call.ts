@@ -3,7 +3,9 @@
  * registry, access check, validation at both ends, `call.requested` →
  * `call.responded` over an in-process pubsub, against calling the same
  * handler directly (the baseline) and directly with the same validation
- * (what the protocol adds beyond validating). Prints a table, the ratios, and
+ * (what the protocol adds beyond validating), and the same call dispatched
+ * directly in-process (a caller handed to the executor, as the hub's HTTP and
+ * MCP routes call supervisor operations). Prints a table, the ratios, and
  * one JSON line for `bench/run.ts`.
  *
  * ```sh
@@ -55,6 +57,20 @@ const server = serveOperations({
 const caller = createCaller({ pubsub, registry });
 const protocol: Call = () => caller.call(status, INPUT, { identity });
 
+// The same call when the caller was handed to the executor: dispatched
+// directly in-process (the hub's HTTP/MCP path to supervisor operations).
+const localPubsub = createPubSub<CallEventMap>();
+const localRegistry = new OperationRegistry();
+const localCaller = createCaller({ pubsub: localPubsub, registry: localRegistry });
+const localServer = serveOperations({
+  pubsub: localPubsub,
+  registry: localRegistry,
+  caller: localCaller,
+  location: { kind: "supervisor", id: "supervisor" },
+  operations: [status],
+});
+const local: Call = () => localCaller.call(status, INPUT, { identity });
+
 /**
  * The floor: a bare request/response over the same kind of pubsub (one
  * subscription each way, a map of pending ids, no checks, no deadlines).
@@ -103,14 +119,21 @@ const measure = (call: Call) =>
     throughput: THROUGHPUT_CALLS,
   });
 
-const targets: Record<"direct" | "validated" | "pubsub" | "protocol", Call> = {
+const targets: Record<"direct" | "validated" | "pubsub" | "protocol" | "local", Call> = {
   direct,
   validated,
   pubsub: bare.call,
   protocol,
+  local,
 };
 for (const call of Object.values(targets)) await measure(call); // warm-up: JIT, compiled validators
-const rounds: Record<string, Result[]> = { direct: [], validated: [], pubsub: [], protocol: [] };
+const rounds: Record<string, Result[]> = {
+  direct: [],
+  validated: [],
+  pubsub: [],
+  protocol: [],
+  local: [],
+};
 const entries = Object.entries(targets);
 for (let round = 0; round < ROUNDS; round++) {
   // Rotate the order so no target always runs in the garbage of the same predecessor.
@@ -121,6 +144,8 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 await caller.close();
 await server.close();
+await localCaller.close();
+await localServer.close();
 await bare.close();
 
 const results = Object.fromEntries(
@@ -149,6 +174,9 @@ const ratios = {
   // What the protocol adds beyond the pubsub round trip it rides on.
   protocolVsPubsubSequential: results.pubsub.sequentialPerSec / results.protocol.sequentialPerSec,
   protocolVsPubsubConcurrent: results.pubsub.concurrentPerSec / results.protocol.concurrentPerSec,
+  // A call dispatched directly in-process, against calling the handler.
+  localVsDirectSequential: results.direct.sequentialPerSec / results.local.sequentialPerSec,
+  localVsDirectConcurrent: results.direct.concurrentPerSec / results.local.concurrentPerSec,
 };
 console.log();
 for (const [name, value] of Object.entries(ratios)) console.log(`${name}: ${value.toFixed(1)}×`);

@@ -1,42 +1,23 @@
 /**
  * Turns the four call-protocol events into "a call started" and "a call
- * ended (how)". Malformed payloads (from another process) are skipped.
+ * ended (how)" — the same {@linkcode CallObserver} a caller reports its
+ * direct calls to. Malformed payloads (from another process) are skipped.
  *
  * @module
  */
 import type { PubSub } from "@alkdev/pubsub";
 import {
+  callEnd,
   type CallEventMap,
   type CallEventType,
-  type CallRequested,
+  type CallObserver,
   type ErrorCode,
   isCallEvent,
   listen,
   type OperationLog,
 } from "@alkdev/operations";
-import type { CallStatus } from "./call_record.ts";
 
-/** How and when a call ended. */
-export interface Terminal {
-  requestId: string;
-  status: Exclude<CallStatus, "running">;
-  errorCode?: ErrorCode;
-  /** Epoch ms. */
-  at: number;
-}
-
-/** Callbacks of {@linkcode observeCalls}. */
-export interface CallObserver {
-  /** `location` is the pubsub id the request was published under. */
-  requested(request: CallRequested, location: string): void;
-  ended(terminal: Terminal): void;
-}
-
-function statusOf(code: ErrorCode): Terminal["status"] {
-  return code === "timeout" ? "timeout" : code === "aborted" ? "aborted" : "error";
-}
-
-/** Observes every call on `pubsub`; `close()` stops. */
+/** Observes every call on `pubsub` (`location` = the id a request was published under); `close()` stops. */
 export function observeCalls(
   pubsub: PubSub<CallEventMap>,
   observer: CallObserver,
@@ -52,26 +33,12 @@ export function observeCalls(
     }, { log });
   const subscriptions = [
     watch("call.requested", (payload, id) => observer.requested(payload, id)),
+    watch("call.responded", (payload) => observer.ended(callEnd(payload.requestId))),
     watch(
-      "call.responded",
-      (payload) => observer.ended({ requestId: payload.requestId, status: "ok", at: Date.now() }),
+      "call.error",
+      (payload) => observer.ended(callEnd(payload.requestId, payload.error.code as ErrorCode)),
     ),
-    watch("call.error", (payload) => {
-      const code = payload.error.code as ErrorCode;
-      observer.ended({
-        requestId: payload.requestId,
-        status: statusOf(code),
-        errorCode: code,
-        at: Date.now(),
-      });
-    }),
-    watch("call.aborted", (payload) =>
-      observer.ended({
-        requestId: payload.requestId,
-        status: payload.reason,
-        errorCode: payload.reason,
-        at: Date.now(),
-      })),
+    watch("call.aborted", (payload) => observer.ended(callEnd(payload.requestId, payload.reason))),
   ];
   return {
     close: async () => void await Promise.all(subscriptions.map((s) => s.close())),

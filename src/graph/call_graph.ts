@@ -1,7 +1,8 @@
 /**
  * `CallGraph`: the live call graph, on graphology. It observes the call
- * protocol on a pubsub (`call.*` of every id) and keeps one node per call and
- * an edge from each parent call to its children.
+ * protocol on a pubsub (`call.*` of every id), and with `observe(caller)` the
+ * calls a caller runs directly, and keeps one node per call and an edge from
+ * each parent call to its children.
  *
  * Memory policy: trees are evicted whole, by root. A tree is finished once
  * none of its calls runs; finished trees are evicted oldest first beyond
@@ -15,9 +16,15 @@
  */
 import { DirectedGraph } from "graphology";
 import type { PubSub } from "@alkdev/pubsub";
-import type { CallEventMap, CallRequested, OperationLog } from "@alkdev/operations";
+import type {
+  CallEnd,
+  Caller,
+  CallEventMap,
+  CallRequested,
+  OperationLog,
+} from "@alkdev/operations";
 import { buildTree, type CallRecord, type CallTree, type TreeBounds } from "./call_record.ts";
-import { observeCalls, type Terminal } from "./_observe_calls.ts";
+import { observeCalls } from "./_observe_calls.ts";
 import { RootIndex } from "./_roots.ts";
 
 /** Options of {@linkcode CallGraph}. */
@@ -45,11 +52,12 @@ export class CallGraph {
   readonly #graph = new DirectedGraph<CallRecord>({ allowSelfLoops: false });
   readonly #roots = new RootIndex();
   readonly #running = new Set<string>();
-  readonly #early = new Map<string, Terminal>();
+  readonly #early = new Map<string, CallEnd>();
   readonly #listeners = new Set<CallGraphListener>();
   readonly #options: Required<Omit<CallGraphOptions, "pubsub" | "log">>;
   readonly #log?: OperationLog;
   readonly #observing: { close(): Promise<void> };
+  readonly #callers = new Set<() => void>();
   readonly #timer: ReturnType<typeof setInterval>;
 
   constructor(options: CallGraphOptions) {
@@ -111,9 +119,28 @@ export class CallGraph {
     this.#evict(now);
   }
 
+  /**
+   * Also records the calls `caller` makes that never reach the bus: those it
+   * runs directly in this process and those refused before dispatch. Returns
+   * the function that stops.
+   */
+  observe(caller: Caller): () => void {
+    const stop = caller.observe({
+      requested: (request, location) => this.#start(request, location),
+      ended: (end) => this.#end(end),
+    });
+    this.#callers.add(stop);
+    return () => {
+      this.#callers.delete(stop);
+      stop();
+    };
+  }
+
   /** Stops observing and sweeping. */
   async close(): Promise<void> {
     clearInterval(this.#timer);
+    for (const stop of this.#callers) stop();
+    this.#callers.clear();
     await this.#observing.close();
   }
 
@@ -149,7 +176,7 @@ export class CallGraph {
     if (this.#graph.order > this.#options.maxNodes) this.#evict(Date.now());
   }
 
-  #end(terminal: Terminal): void {
+  #end(terminal: CallEnd): void {
     const call = this.record(terminal.requestId);
     if (!call) {
       if (this.#early.size >= MAX_EARLY) this.#early.delete(this.#early.keys().next().value!);

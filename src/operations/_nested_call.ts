@@ -16,7 +16,7 @@ import type { CallRequested } from "./protocol.ts";
 export function nestedCall(
   caller: Caller | undefined,
   parent: CallRequested,
-  signal: AbortSignal,
+  parentSignal: () => AbortSignal,
 ): NestedCall {
   const nested = (
     operation: string | OperationDefinition,
@@ -41,6 +41,7 @@ export function nestedCall(
         ),
       );
     }
+    const signal = parentSignal();
     return caller.call(name, input, {
       identity: parent.identity,
       parentRequestId: parent.requestId,

@@ -5,17 +5,29 @@
  * one shared subscription per event type. The output is validated again
  * before it is returned, so an invalid answer never reaches the caller.
  *
+ * A location served in this process (an executor attached with
+ * `attachLocal`) is called directly instead, and calls that never reach the
+ * bus (direct ones, and those refused before dispatch) are reported to the
+ * caller's observers, so the call graph still sees them.
+ *
  * @module
  */
 import type { PubSub } from "@alkdev/pubsub";
 import { checkAccess, type Identity } from "./access.ts";
 import type { OperationInput, OperationOutput } from "./context.ts";
 import type { OperationDefinition } from "./define_operation.ts";
-import { deserializeError, HubError, toHubError } from "./errors.ts";
+import { deserializeError, type ErrorCode, HubError, toHubError } from "./errors.ts";
 import { listen, type Listening } from "./listen.ts";
+import { type LocalDispatch, type LocalRun, locationKey } from "./_local_dispatch.ts";
+import { callEnd, type CallObserver } from "./observer.ts";
 import { type PendingRequest, PendingRequestMap } from "./pending_request_map.ts";
-import { type CallEventMap, isCallEvent } from "./protocol.ts";
-import type { OperationLocation, OperationRegistry, RegistryChange } from "./registry.ts";
+import { type CallEventMap, type CallRequested, isCallEvent } from "./protocol.ts";
+import type {
+  OperationLocation,
+  OperationRegistry,
+  RegisteredOperation,
+  RegistryChange,
+} from "./registry.ts";
 import { type Release, Slots } from "./_slots.ts";
 import { DeadlineQueue } from "./_deadlines.ts";
 import { assertValid } from "./validation.ts";
@@ -57,6 +69,13 @@ export interface Caller {
   call(operation: string, input: unknown, options: CallOptions): Promise<unknown>;
   /** Calls waiting for an answer. */
   readonly pending: number;
+  /**
+   * Runs calls to `location` through `dispatch` instead of the bus (an
+   * executor of this process attaches itself); returns the detach function.
+   */
+  attachLocal(location: OperationLocation, dispatch: LocalDispatch): () => void;
+  /** Reports calls that never reach the bus to `observer`; returns the function that stops it. */
+  observe(observer: CallObserver): () => void;
   /** Stops listening and rejects every pending call with `unavailable`. */
   close(): Promise<void>;
 }
@@ -70,8 +89,26 @@ export function createCaller(options: CallerOptions): Caller {
   const slots = new Slots(options.maxInFlight ?? 512);
   const pending = new PendingRequestMap();
   const deadlines = new DeadlineQueue<string>((requestId) => pending.get(requestId)?.expire?.());
+  const locals = new Map<string, LocalDispatch>();
+  const observers = new Set<CallObserver>();
   let listening: Listening[] | undefined;
   let closed = false;
+
+  const notify = (report: (observer: CallObserver) => void) => {
+    for (const observer of observers) {
+      try {
+        report(observer);
+      } catch (error) {
+        console.error("Call observer failed:", error); // an observer bug must not fail the call
+      }
+    }
+  };
+  // A refused call is recorded too: who tried to call what, and why it was refused.
+  const refused = (request: CallRequested, location: string, error: HubError) => {
+    if (observers.size === 0) return;
+    notify((o) => o.requested(request, location));
+    notify((o) => o.ended(callEnd(request.requestId, error.code)));
+  };
 
   function start(): void {
     listening ??= [
@@ -121,13 +158,6 @@ export function createCaller(options: CallerOptions): Caller {
     callOptions: CallOptions,
   ): Promise<unknown> {
     const name = typeof operation === "string" ? operation : operation.name;
-    if (closed) {
-      throw new HubError("unavailable", `Cannot call operation "${name}": caller is closed`);
-    }
-    const entry = registry.get(name);
-    if (!entry) throw new HubError("not_found", `Cannot call operation "${name}": not registered`);
-    checkAccess(callOptions.identity, entry.spec.access, { operation: name });
-    assertValid(entry.validators.input, input, { what: `input of "${name}"` });
     const timeoutMs = callOptions.timeoutMs ?? defaultTimeoutMs;
     if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs)) {
       throw new RangeError(`Cannot call operation "${name}": timeoutMs ${timeoutMs} must be > 0`);
@@ -139,39 +169,67 @@ export function createCaller(options: CallerOptions): Caller {
         `Cannot call operation "${name}": request id "${requestId}" is in flight`,
       );
     }
-    const { signal, parentRequestId } = callOptions;
-    const what = `operation "${name}"`;
-    if (signal?.aborted) {
-      throw new HubError("aborted", `Call of ${what} was aborted`, { cause: signal.reason });
-    }
+    const { signal, parentRequestId, rootRequestId, identity } = callOptions;
     const deadline = Date.now() + timeoutMs;
+    const request: CallRequested = {
+      requestId,
+      ...(parentRequestId === undefined ? {} : { parentRequestId }),
+      ...(rootRequestId === undefined ? {} : { rootRequestId }),
+      operation: name,
+      input,
+      deadline,
+      identity,
+    };
+    const what = `operation "${name}"`;
+    let entry: RegisteredOperation | undefined;
     let release: Release = noop;
-    if (parentRequestId === undefined) {
-      release = slots.tryAcquire() ?? await slots.acquire(what, deadline, signal);
-      // While it waited, the location may have gone: it would never answer.
-      if (registry.get(name) !== entry || closed) {
-        release();
-        throw new HubError("unavailable", `Cannot call ${what}: it left the registry while queued`);
+    try {
+      if (closed) throw new HubError("unavailable", `Cannot call ${what}: caller is closed`);
+      entry = registry.get(name);
+      if (!entry) throw new HubError("not_found", `Cannot call ${what}: not registered`);
+      checkAccess(identity, entry.spec.access, { operation: name });
+      assertValid(entry.validators.input, input, { what: `input of "${name}"` });
+      if (signal?.aborted) {
+        throw new HubError("aborted", `Call of ${what} was aborted`, { cause: signal.reason });
       }
+      if (parentRequestId === undefined) {
+        release = slots.tryAcquire() ?? await slots.acquire(what, deadline, signal);
+        // While it waited, the location may have gone: it would never answer.
+        if (registry.get(name) !== entry || closed) {
+          release();
+          throw new HubError(
+            "unavailable",
+            `Cannot call ${what}: it left the registry while queued`,
+          );
+        }
+      }
+    } catch (error) {
+      if (error instanceof HubError) refused(request, entry?.location.id ?? "", error);
+      throw error;
     }
-    start();
+    const local = locals.get(locationKey(entry.location));
+    if (!local) start();
+    const settled = entry;
 
     return await new Promise<unknown>((resolve, reject) => {
-      const finish = () => {
+      let run: LocalRun | undefined;
+      const finish = (code?: ErrorCode) => {
         deadlines.delete(requestId);
         signal?.removeEventListener("abort", onAbort);
         release();
+        if (local) notify((o) => o.ended(callEnd(requestId, code)));
       };
       const abort = (reason: "timeout" | "aborted", error: HubError) => {
         if (!pending.take(requestId)) return;
-        request.reject(error);
-        pubsub.publish("call.aborted", requestId, { requestId, reason });
+        waiting.reject(error);
+        if (run) run.abort(reason);
+        else pubsub.publish("call.aborted", requestId, { requestId, reason });
       };
-      const request: PendingRequest = {
+      const waiting: PendingRequest = {
         requestId,
-        entry,
+        entry: settled,
         resolve: (output) => (finish(), resolve(output)),
-        reject: (error) => (finish(), reject(error)),
+        reject: (error) => (finish(error.code), reject(error)),
         expire: () =>
           abort(
             "timeout",
@@ -184,22 +242,21 @@ export function createCaller(options: CallerOptions): Caller {
           new HubError("aborted", `Call of ${what} was aborted`, { cause: signal?.reason }),
         );
       signal?.addEventListener("abort", onAbort, { once: true });
-      pending.add(request);
+      pending.add(waiting);
       deadlines.add(requestId, deadline);
       try {
-        pubsub.publish("call.requested", entry.location.id, {
-          requestId,
-          ...(parentRequestId === undefined ? {} : { parentRequestId }),
-          ...(callOptions.rootRequestId === undefined
-            ? {}
-            : { rootRequestId: callOptions.rootRequestId }),
-          operation: name,
-          input,
-          deadline,
-          identity: callOptions.identity,
-        });
+        if (local) {
+          notify((o) => o.requested(request, settled.location.id));
+          run = local(request);
+          run.result.then(
+            (output) => pending.take(requestId)?.resolve(output),
+            (error) => pending.take(requestId)?.reject(toHubError(error)),
+          );
+        } else {
+          pubsub.publish("call.requested", settled.location.id, request);
+        }
       } catch (error) {
-        if (pending.take(requestId)) request.reject(toHubError(error));
+        if (pending.take(requestId)) waiting.reject(toHubError(error));
       }
     });
   }
@@ -208,6 +265,20 @@ export function createCaller(options: CallerOptions): Caller {
     call: call as Caller["call"],
     get pending() {
       return pending.size;
+    },
+    attachLocal(location, dispatch) {
+      const key = locationKey(location);
+      if (locals.has(key)) {
+        throw new TypeError(
+          `Cannot attach ${location.kind} "${location.id}": a local executor is attached already`,
+        );
+      }
+      locals.set(key, dispatch);
+      return () => void (locals.get(key) === dispatch && locals.delete(key));
+    },
+    observe(observer) {
+      observers.add(observer);
+      return () => void observers.delete(observer);
     },
     async close() {
       if (closed) return;

@@ -6,17 +6,30 @@
  * `call.responded` or `call.error`. `call.aborted`, the deadline and `close()`
  * abort the handler's signal.
  *
+ * Given a `caller` (of the same process, by construction), the executor also
+ * attaches itself to it: that caller's calls to this location run here
+ * directly (see `_local_dispatch.ts`), with the same handler context, output
+ * validation and error form, and are reported to that caller's observers
+ * instead of crossing the bus.
+ *
  * @module
  */
 import type { PubSub } from "@alkdev/pubsub";
 import { checkAccess } from "./access.ts";
 import { type Caller, createCaller } from "./caller.ts";
-import type { OperationLog } from "./context.ts";
+import type { NestedCall, OperationLog } from "./context.ts";
+import { LazyAbort } from "./_lazy_abort.ts";
 import type { OperationDefinition } from "./define_operation.ts";
-import { HubError } from "./errors.ts";
+import { deserializeError, HubError } from "./errors.ts";
 import { listen } from "./listen.ts";
 import { DeadlineQueue } from "./_deadlines.ts";
-import { type CallEventMap, type CallRequested, isCallEvent } from "./protocol.ts";
+import {
+  type CallAbortReason,
+  type CallEventMap,
+  type CallRequested,
+  isCallEvent,
+} from "./protocol.ts";
+import type { LocalDispatch } from "./_local_dispatch.ts";
 import type { OperationLocation, OperationRegistry } from "./registry.ts";
 import { nestedCall } from "./_nested_call.ts";
 import { toWireError } from "./_wire_error.ts";
@@ -30,7 +43,11 @@ export interface ServeOperationsOptions {
   operations: readonly OperationDefinition[];
   /** When given, the operations are registered at `location` (and unregistered on close). */
   registry?: OperationRegistry;
-  /** Makes the handlers' nested calls; default: a caller over `pubsub` and `registry`. */
+  /**
+   * Makes the handlers' nested calls; default: a caller over `pubsub` and
+   * `registry`. A caller given here also runs its calls to this location
+   * directly, without the bus (its observers see them).
+   */
   caller?: Caller;
   log?: OperationLog;
   /**
@@ -50,11 +67,16 @@ export interface ServedOperations {
   close(): Promise<void>;
 }
 
+/** What a handler run ends with. */
+type Outcome = { readonly output: unknown } | { readonly error: unknown };
+
 interface Running {
   readonly name: string;
-  readonly controller: AbortController;
-  /** Set once an answer was published or the caller gave up: nothing more is sent. */
+  readonly controller: LazyAbort;
+  /** Set once an answer was given or the caller gave up: nothing more is sent. */
   answered: boolean;
+  /** Publishes the outcome on the bus, or settles a direct call. */
+  readonly answer: (outcome: Outcome) => void;
 }
 
 // All or nothing: a name taken elsewhere must not leave half the operations registered.
@@ -73,6 +95,13 @@ function registerAll(
     }
   }
   for (const definition of operations) registry.register(definition, location);
+}
+
+function abortError(reason: CallAbortReason): HubError {
+  return new HubError(
+    reason,
+    `Call was ${reason === "timeout" ? "timed out" : "aborted"} by its caller`,
+  );
 }
 
 /** Serves `operations` at `location`; throws `conflict` if a name is served elsewhere. */
@@ -96,22 +125,29 @@ export function serveOperations(options: ServeOperationsOptions): ServedOperatio
     if (!run) return;
     // Answer too, so observers (the call graph) see an end even if the caller is gone.
     const error = new HubError("timeout", `Operation "${run.name}" passed its deadline`);
-    answerError(requestId, run, error);
+    settle(run, { error });
     run.controller.abort(error);
   });
   let closed = false;
 
-  const answerError = (requestId: string, run: Running | undefined, error: unknown) => {
-    if (run) {
-      if (run.answered) return;
-      run.answered = true;
-    }
+  const settle = (run: Running, outcome: Outcome) => {
+    if (run.answered) return;
+    run.answered = true;
+    run.answer(outcome);
+  };
+  const publishError = (requestId: string, error: unknown) =>
     pubsub.publish("call.error", requestId, { requestId, error: toWireError(error, log) });
+  const publishOutcome = (requestId: string) => (outcome: Outcome) => {
+    if ("output" in outcome) {
+      pubsub.publish("call.responded", requestId, { requestId, output: outcome.output });
+    } else publishError(requestId, outcome.error);
   };
 
   const execute = async (request: CallRequested, definition: OperationDefinition, run: Running) => {
     const { requestId } = request;
     try {
+      let call: NestedCall | undefined;
+      // The signal and the nested-call function are built only if the handler uses them.
       const ctx = {
         requestId,
         ...(request.parentRequestId === undefined
@@ -119,9 +155,13 @@ export function serveOperations(options: ServeOperationsOptions): ServedOperatio
           : { parentRequestId: request.parentRequestId }),
         rootRequestId: request.rootRequestId ?? requestId,
         identity: request.identity,
-        signal: run.controller.signal,
+        get signal() {
+          return run.controller.signal;
+        },
         deadline: request.deadline,
-        call: nestedCall(caller, request, run.controller.signal),
+        get call() {
+          return call ??= nestedCall(caller, request, () => run.controller.signal);
+        },
         ...(log === undefined ? {} : { log }),
       };
       const output = await definition.handler(request.input, ctx);
@@ -130,11 +170,19 @@ export function serveOperations(options: ServeOperationsOptions): ServedOperatio
         what: `output of "${definition.name}"`,
         code: "internal",
       });
-      run.answered = true;
-      pubsub.publish("call.responded", requestId, { requestId, output });
+      settle(run, { output });
     } catch (error) {
-      answerError(requestId, run, error);
+      settle(run, { error });
     }
+  };
+
+  const begin = (request: CallRequested, definition: OperationDefinition, run: Running) => {
+    const { requestId } = request;
+    running.set(requestId, run);
+    execute(request, definition, run).finally(() => {
+      deadlines.delete(requestId);
+      running.delete(requestId);
+    });
   };
 
   const onRequest = (request: CallRequested) => {
@@ -155,20 +203,55 @@ export function serveOperations(options: ServeOperationsOptions): ServedOperatio
         what: `input of "${definition.name}"`,
       });
     } catch (error) {
-      return answerError(requestId, undefined, error);
+      return publishError(requestId, error);
     }
-    const run: Running = {
-      name: definition.name,
-      controller: new AbortController(),
-      answered: false,
-    };
-    running.set(requestId, run);
     deadlines.add(requestId, request.deadline + graceMs);
-    execute(request, definition, run).finally(() => {
-      deadlines.delete(requestId);
-      running.delete(requestId);
+    begin(request, definition, {
+      name: definition.name,
+      controller: new LazyAbort(),
+      answered: false,
+      answer: publishOutcome(requestId),
     });
   };
+
+  // The caller of this process checked access and input already, and it aborts
+  // the run itself at the deadline: no second check, no grace timer.
+  const runDirectly: LocalDispatch = (request) => {
+    const { requestId } = request;
+    let run: Running | undefined;
+    const result = new Promise<unknown>((resolve, reject) => {
+      const definition = byName.get(request.operation);
+      if (closed || !definition || running.has(requestId)) {
+        const why = closed ? "closed" : !definition ? "not served here" : "request id in flight";
+        return reject(
+          new HubError(
+            closed ? "unavailable" : !definition ? "not_found" : "conflict",
+            `Cannot call operation "${request.operation}" at ${location.kind} "${location.id}": ${why}`,
+          ),
+        );
+      }
+      run = {
+        name: definition.name,
+        controller: new LazyAbort(),
+        answered: false,
+        answer: (outcome) =>
+          "output" in outcome
+            ? resolve(outcome.output)
+            : reject(deserializeError(toWireError(outcome.error, log))),
+      };
+      begin(request, definition, run);
+    });
+    return {
+      result,
+      abort(reason) {
+        if (!run || run.answered) return;
+        run.answered = true; // the caller already settled; an answer would reach nobody
+        run.controller.abort(abortError(reason));
+      },
+    };
+  };
+  // Only a caller the owner handed in: its observers are the owner's to wire.
+  const detach = options.caller?.attachLocal(location, runDirectly);
 
   const subscriptions = [
     listen(pubsub, "call.requested", ({ payload }) => {
@@ -180,13 +263,7 @@ export function serveOperations(options: ServeOperationsOptions): ServedOperatio
       const run = running.get(payload.requestId);
       if (!run || run.answered) return;
       run.answered = true; // the caller already settled; an answer would reach nobody
-      const code = payload.reason === "timeout" ? "timeout" : "aborted";
-      run.controller.abort(
-        new HubError(
-          code,
-          `Call was ${payload.reason === "timeout" ? "timed out" : "aborted"} by its caller`,
-        ),
-      );
+      run.controller.abort(abortError(payload.reason));
     }),
   ];
   return {
@@ -196,16 +273,17 @@ export function serveOperations(options: ServeOperationsOptions): ServedOperatio
     async close() {
       if (closed) return;
       closed = true;
+      detach?.();
       deadlines.clear();
-      registry?.unregister(location);
-      for (const [requestId, run] of running) {
+      for (const run of running.values()) {
         const error = new HubError(
           "unavailable",
           `Operation server at ${location.kind} "${location.id}" closed`,
         );
-        answerError(requestId, run, error);
+        settle(run, { error });
         run.controller.abort(error);
       }
+      registry?.unregister(location);
       await Promise.all(subscriptions.map((subscription) => subscription.close()));
       await ownCaller?.close();
     },

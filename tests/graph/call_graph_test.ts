@@ -1,4 +1,11 @@
 import assert from "node:assert/strict";
+import { createPubSub } from "@alkdev/pubsub";
+import {
+  type CallEventMap,
+  createCaller,
+  OperationRegistry,
+  serveOperations,
+} from "@alkdev/operations";
 import { CallGraph } from "../../src/graph/mod.ts";
 import {
   admin,
@@ -8,6 +15,7 @@ import {
   opsUser,
   parent,
   rig,
+  SUPERVISOR,
   waitsForAbort,
 } from "../operations/_fixtures.ts";
 import { recorded, settled, shape } from "./_helpers.ts";
@@ -166,5 +174,46 @@ Deno.test("CallGraph keeps at most maxNodes calls, dropping the oldest trees fir
   } finally {
     await graph.close();
     await close();
+  }
+});
+
+Deno.test("CallGraph.observe(caller) records calls run directly and calls refused before dispatch", async () => {
+  const pubsub = createPubSub<CallEventMap>();
+  const registry = new OperationRegistry();
+  const caller = createCaller({ pubsub, registry });
+  const server = serveOperations({
+    pubsub,
+    registry,
+    caller,
+    location: SUPERVISOR,
+    operations: [echo, parent, child, crashes],
+  });
+  const graph = new CallGraph({ pubsub });
+  const stop = graph.observe(caller);
+  try {
+    await caller.call(parent, {}, { identity: opsUser, requestId: "direct-root" });
+    // Direct calls are recorded synchronously: no bus to catch up with.
+    assert.deepEqual(shape(graph.get("direct-root")!), ["test.parent", "ok", [
+      ["test.echo", "ok", []],
+      ["test.child", "ok", [["test.echo", "ok", []]]],
+    ]]);
+    await assert.rejects(caller.call(crashes, {}, { identity: admin, requestId: "direct-crash" }));
+    assert.equal(graph.record("direct-crash")?.errorCode, "internal");
+    await assert.rejects(
+      caller.call("test.echo", { text: 1 }, { identity: admin, requestId: "refused" }),
+    );
+    const refused = graph.record("refused")!;
+    assert.deepEqual([refused.status, refused.errorCode, refused.callerKeyId], [
+      "error",
+      "bad_request",
+      "key-admin",
+    ]);
+    stop();
+    await caller.call(echo, { text: "x" }, { identity: opsUser, requestId: "unobserved" });
+    assert.equal(graph.record("unobserved"), undefined);
+  } finally {
+    await graph.close();
+    await caller.close();
+    await server.close();
   }
 });

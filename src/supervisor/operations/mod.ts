@@ -61,6 +61,8 @@ export async function startOperations(deps: OperationsDeps): Promise<OperationsP
   const log = logger("operations");
   const { registry, caller, pubsub } = deps;
   const graph = new CallGraph({ pubsub });
+  // The supervisor's own operations run directly for this caller (see serveOperations).
+  graph.observe(caller);
   const calls = await createCallGraphStore({ db: deps.db, graph, log });
   let served: ServedOperations;
   try {
