@@ -15,6 +15,8 @@ interface LoadOptions {
   concurrency: number;
   durationMs: number;
   warmupMs: number;
+  /** Measure the time to the first body chunk (streams) instead of the whole response. */
+  firstChunk?: boolean;
 }
 
 const options = JSON.parse(Deno.args[0]) as LoadOptions;
@@ -30,9 +32,18 @@ async function worker(until: number): Promise<void> {
       body: options.body,
       headers: options.headers,
     });
-    await response.arrayBuffer();
+    let elapsed: number;
+    if (options.firstChunk && response.body) {
+      const reader = response.body.getReader();
+      await reader.read();
+      elapsed = performance.now() - started;
+      while (!(await reader.read()).done);
+    } else {
+      await response.arrayBuffer();
+      elapsed = performance.now() - started;
+    }
     if (!response.ok) failures += 1;
-    if (measuring) latencies.push((performance.now() - started) * 1000);
+    if (measuring) latencies.push(elapsed * 1000);
   }
 }
 

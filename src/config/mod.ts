@@ -45,6 +45,8 @@ export {
 export {
   type CliFlags,
   type HubSettings,
+  type LlmProviderConfig,
+  type LlmSettings,
   resolveConfigPath,
   resolveSettings,
   type SettingsInput,
@@ -53,6 +55,7 @@ export {
   CONFIG_SCHEMA,
   type ConfigFileData,
   isSecretField,
+  LLM_PROVIDER_SCHEMA,
   LOG_LEVELS,
   type LogLevel,
   SECRET_FIELDS,

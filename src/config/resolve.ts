@@ -46,6 +46,30 @@ export interface HubSettings {
     restart: { maxRestarts: number; windowMs: number; backoffBaseMs: number; backoffMaxMs: number };
   };
   shutdownTimeoutMs: number;
+  llm: LlmSettings;
+}
+
+/** The LLM gateway's settings (config file `llm`). */
+export interface LlmSettings {
+  /** llm-proxy Workers in the pool. */
+  poolSize: number;
+  /** How long an upstream may take to its first byte before the next deployment is tried. */
+  timeoutMs: number;
+  /** How long a deployment that failed is skipped while another can serve. */
+  cooldownMs: number;
+  /** Providers from the config file (their `apiKey` already decrypted). */
+  providers: LlmProviderConfig[];
+  /** Alias → `provider/model` (or a model name). */
+  aliases: Record<string, string>;
+}
+
+/** One provider of the config file. */
+export interface LlmProviderConfig {
+  name: string;
+  baseURL: string;
+  apiKey?: string;
+  models: string[];
+  weight?: number;
 }
 
 /** Where {@linkcode resolveSettings} reads from. */
@@ -98,6 +122,13 @@ export function resolveSettings(input: SettingsInput): HubSettings {
       restart: { ...DEFAULTS.actors.restart, ...fileActors.restart },
     },
     shutdownTimeoutMs: file.shutdown?.timeoutMs ?? DEFAULTS.shutdownTimeoutMs,
+    llm: {
+      poolSize: file.llm?.poolSize ?? DEFAULTS.llm.poolSize,
+      timeoutMs: file.llm?.timeoutMs ?? DEFAULTS.llm.timeoutMs,
+      cooldownMs: file.llm?.cooldownMs ?? DEFAULTS.llm.cooldownMs,
+      providers: (file.llm?.providers ?? []).map((provider) => ({ ...provider })),
+      aliases: { ...file.llm?.aliases },
+    },
   };
   sources.throwIfInvalid();
   checkRelations(settings);
@@ -163,6 +194,13 @@ function checkRelations(settings: HubSettings): void {
         `(${actors.restart.backoffMaxMs}) must not be less than /actors/restart/backoffBaseMs (${actors.restart.backoffBaseMs})`,
     });
   }
+  const names = new Set<string>();
+  settings.llm.providers.forEach((provider, i) => {
+    if (names.has(provider.name)) {
+      problems.push({ path: `/llm/providers/${i}/name`, message: `"${provider.name}" is taken` });
+    }
+    names.add(provider.name);
+  });
   if (problems.length > 0) {
     throw new ConfigError(`Cannot resolve settings: ${formatProblems(problems)}`, problems);
   }

@@ -19,7 +19,7 @@ export type LogLevel = typeof LOG_LEVELS[number];
 export const SECRET_FIELDS: readonly string[] = [
   "/database/url",
   "/redis/url",
-  // Later: "/llm/providers/*/apiKey".
+  "/llm/providers/*/apiKey",
 ];
 
 const MS_PER_MINUTE = 60_000;
@@ -36,6 +36,18 @@ function integer(minimum: number, maximum: number) {
 function text() {
   return Type.Optional(Type.String({ minLength: 1 }));
 }
+
+/** One upstream LLM provider (an OpenAI-compatible base URL and the models it serves). */
+export const LLM_PROVIDER_SCHEMA = strict({
+  name: Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$" }),
+  baseURL: Type.String({ minLength: 1, pattern: "^https?://" }),
+  apiKey: text(),
+  models: Type.Array(Type.String({ minLength: 1, maxLength: 256 }), {
+    minItems: 1,
+    maxItems: 1000,
+  }),
+  weight: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1_000_000 })),
+});
 
 /** The config file schema (typebox, i.e. JSON Schema). */
 export const CONFIG_SCHEMA = strict({
@@ -65,6 +77,16 @@ export const CONFIG_SCHEMA = strict({
     })),
   })),
   shutdown: Type.Optional(strict({ timeoutMs: integer(0, 10 * MS_PER_MINUTE) })),
+  llm: Type.Optional(strict({
+    poolSize: integer(1, 64),
+    // Time to the upstream's first byte; past it the next deployment is tried.
+    timeoutMs: integer(100, MS_PER_HOUR),
+    cooldownMs: integer(0, MS_PER_HOUR),
+    providers: Type.Optional(Type.Array(LLM_PROVIDER_SCHEMA, { maxItems: 1000 })),
+    aliases: Type.Optional(
+      Type.Record(Type.String({ minLength: 1 }), Type.String({ minLength: 1 })),
+    ),
+  })),
 });
 
 /** The data of a valid config file (after decryption of `enc:v1:` values). */

@@ -80,6 +80,13 @@ export type {
   NewNodeType,
   NodeType,
 } from "./schema/mod.ts";
+export { llmProviders, llmUsage } from "./schema/mod.ts";
+export type {
+  LlmProviderRow,
+  LlmUsageRow,
+  NewLlmProviderRow,
+  NewLlmUsageRow,
+} from "./schema/mod.ts";
 export {
   accountsRelations,
   apiKeysRelations,

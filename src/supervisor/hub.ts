@@ -27,6 +27,8 @@ import {
 } from "./startup/services.ts";
 import { StartupProgress } from "./startup/steps.ts";
 import type { HubEvents } from "./events.ts";
+import { type LlmGateway, startLlmGateway } from "./llm/mod.ts";
+import { createSpokeServer, type SpokeServer, type SpokeServerOptions } from "./spokes/mod.ts";
 
 /** How to start a hub: CLI flags and environment, plus test hooks. */
 export interface HubOptions {
@@ -38,6 +40,8 @@ export interface HubOptions {
   openDatabase?: (settings: HubSettings) => Promise<Database>;
   /** Called once the listener is up, before the remaining steps run. */
   onListen?: (url: string) => void;
+  /** Limits and timings of `/ws` (heartbeats, frame size, queue bound; tests shorten them). */
+  spokes?: Omit<SpokeServerOptions, "registry" | "pubsub" | "verifier" | "keyMetadata" | "log">;
   /** SSE keep-alive interval (15 s by default; tests shorten it). */
   sseKeepAliveMs?: number;
 }
@@ -59,6 +63,10 @@ export interface Hub {
   readonly registry: OperationRegistry;
   /** Calls operations through the call protocol (authorised, validated, recorded). */
   readonly caller: Caller;
+  /** Connected spokes and the dispatch of their operations (`/ws`). */
+  readonly spokes: SpokeServer;
+  /** The LLM gateway: the llm-proxy pool, limits, providers and usage records (`/v1`). */
+  readonly llm: LlmGateway;
   /** The HTTP app, for in-process requests (`hub.app.request("/health")`) without a socket. */
   readonly app: Hono<HubEnv>;
   health(): Promise<HealthReport>;
@@ -78,6 +86,9 @@ interface Parts {
   auth?: AuthParts;
   operations?: OperationsParts;
   mcp?: McpParts;
+  llm?: LlmGateway;
+  /** The `/ws` endpoint and the dispatcher of spoke operations. */
+  spokes?: SpokeServer;
   /** Aborted at shutdown: ends every SSE stream. */
   streams?: AbortController;
   lock?: DataDirLock;
@@ -131,6 +142,14 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       for (const warning of loaded.warnings) logger("config").warn(warning);
       core = createOperationsCore(pubsub, settings.actors.callTimeoutMs);
       parts.mcp = startMcp(core, pubsub);
+      parts.spokes = createSpokeServer({
+        registry: core.registry,
+        pubsub,
+        verifier: () => parts.auth!.verifier,
+        keyMetadata: async (keyId) => (await parts.auth!.service.get(keyId)).metadata,
+        log: logger("spokes"),
+        ...options.spokes,
+      });
       app = createApp({
         health,
         refusal,
@@ -140,9 +159,11 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         keepAliveMs: options.sseKeepAliveMs,
         streams: (parts.streams = new AbortController()).signal,
         mcp: parts.mcp.endpoint,
+        spokes: parts.spokes,
         verifier: () => parts.auth!.verifier,
         bodyLimitBytes: settings.bodyLimitBytes,
         dev: settings.dev,
+        llm: () => parts.llm,
       });
       parts.listener = listen(settings.host, settings.port, app.fetch);
       options.onListen?.(parts.listener.url);
@@ -178,6 +199,13 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         logger("auth").info("Created the admin API key {prefix}; it is in {path}", bootstrap);
       }
       await actors.start(coordinatorActor);
+      parts.llm = await startLlmGateway({
+        settings: settings.llm,
+        actors,
+        db: storage.database.db,
+        keyRing,
+        redis: parts.redis?.client,
+      });
       parts.operations = await startOperations({
         ...core!,
         pubsub,
@@ -209,6 +237,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       router,
       registry,
       caller,
+      llm: parts.llm!,
+      spokes: parts.spokes!,
       health,
       stop,
     };
@@ -223,10 +253,13 @@ async function stopParts(parts: Parts, timeoutMs: number): Promise<void> {
   const steps: Array<[string, (() => Promise<unknown>) | undefined]> = [
     // MCP sessions and SSE streams stay open: end them first, or the listener waits out its deadline.
     ["close MCP sessions", parts.mcp && (() => parts.mcp!.close())],
+    ["close spoke connections", parts.spokes && (() => parts.spokes!.close())],
     ["close event streams", parts.streams && (() => Promise.resolve(parts.streams!.abort()))],
     ["close the listener", parts.listener && (() => parts.listener!.close(timeoutMs))],
     ["stop operations", parts.operations && (() => parts.operations!.close())],
     ["stop actors", parts.actors && (() => parts.actors!.shutdown({ timeoutMs }))],
+    // After the actors: requests they were finishing still leave their usage records.
+    ["close the LLM gateway", parts.llm && (() => parts.llm!.close())],
     ["close the key subsystem", parts.auth && (() => parts.auth!.close())],
     ["close the event router", parts.router && (() => parts.router!.close())],
     ["close Redis", parts.redis && (() => parts.redis!.close())],

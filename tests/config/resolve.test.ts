@@ -151,6 +151,7 @@ Deno.test("resolveSettings() precedence: flag > environment > file > default", a
       bodyLimitBytes: 1_048_576,
       actors: DEFAULTS.actors,
       shutdownTimeoutMs: 10_000,
+      llm: { poolSize: 1, timeoutMs: 60_000, cooldownMs: 30_000, providers: [], aliases: {} },
     });
   });
 

@@ -43,6 +43,8 @@ export async function storageSuite(t: Deno.TestContext, target: Target): Promise
         "edges",
         "graph_types",
         "graphs",
+        "llm_providers",
+        "llm_usage",
         "node_types",
         "nodes",
         "organization_members",

@@ -50,6 +50,8 @@ export type {
   NewNodeType,
   NodeType,
 } from "./metagraph.ts";
+export { llmProviders, llmUsage } from "./llm.ts";
+export type { LlmProviderRow, LlmUsageRow, NewLlmProviderRow, NewLlmUsageRow } from "./llm.ts";
 export {
   accountsRelations,
   apiKeysRelations,

@@ -8,11 +8,17 @@ import type { ApiKeyVerifier } from "../../auth/mod.ts";
 import type { HubEvents } from "../events.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { keyRoutes } from "./routes/keys.ts";
+import { llmProviderRoutes } from "./routes/llm_providers.ts";
+import { openAiRoutes } from "./routes/openai.ts";
+import { sendOpenAiError } from "./routes/openai_errors.ts";
+import { usageRoutes } from "./routes/usage.ts";
+import type { LlmGateway } from "../llm/mod.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
 import { operationRoutes } from "./routes/operations.ts";
 import type { HealthReport } from "../health.ts";
 import { type AuthVariables, bearerAuth } from "./auth.ts";
 import { sendError } from "./errors.ts";
+import { spokeRoutes, type SpokeServer } from "../spokes/mod.ts";
 
 /** What the HTTP app needs from the running hub. */
 export interface AppDeps {
@@ -25,6 +31,8 @@ export interface AppDeps {
   registry: OperationRegistry;
   caller: Caller;
   pubsub: PubSub<HubEvents>;
+  /** Mounted at `/ws` (spoke connections) and `/api/v1/spokes` once set. */
+  spokes?: SpokeServer;
   /** Mounted at `/mcp` once set. */
   mcp?: { handle(c: Context<HubEnv>): Promise<Response> };
   /** SSE keep-alive interval; 15 s by default. */
@@ -33,6 +41,8 @@ export interface AppDeps {
   streams?: AbortSignal;
   bodyLimitBytes: number;
   dev: boolean;
+  /** The LLM gateway behind `/v1`, once it runs. */
+  llm?: () => LlmGateway | undefined;
 }
 
 /** Hono variables of every hub route. */
@@ -42,14 +52,15 @@ export type HubEnv = { Variables: AuthVariables & { requestId: string } };
 export function createApp(deps: AppDeps): Hono<HubEnv> {
   const app = new Hono<HubEnv>();
   app.use(requestId({ headerName: "x-request-id", limitLength: 128 }));
-  app.onError((error, c) => sendError(c, error, deps.dev));
-  app.notFound((c) =>
-    sendError(
-      c,
-      new HubError("not_found", `Cannot find route ${c.req.method} ${c.req.path}`),
-      deps.dev,
-    )
+  // `/v1` is the OpenAI-compatible API: its clients expect OpenAI's error shape.
+  const isOpenAi = (path: string) => path === "/v1" || path.startsWith("/v1/");
+  app.onError((error, c) =>
+    isOpenAi(c.req.path) ? sendOpenAiError(c, error) : sendError(c, error, deps.dev)
   );
+  app.notFound((c) => {
+    const error = new HubError("not_found", `Cannot find route ${c.req.method} ${c.req.path}`);
+    return isOpenAi(c.req.path) ? sendOpenAiError(c, error) : sendError(c, error, deps.dev);
+  });
 
   app.get("/health", async (c) => {
     const report = await deps.health();
@@ -62,6 +73,8 @@ export function createApp(deps: AppDeps): Hono<HubEnv> {
     if (refusal) throw refusal;
     await next();
   });
+  // Before the bearer middleware: a spoke may authenticate with its first frame instead.
+  if (deps.spokes) app.get("/ws", (c) => deps.spokes!.handle(c));
   app.use("*", bearerAuth<HubEnv>(deps.verifier));
   app.use(
     "*",
@@ -80,7 +93,11 @@ export function createApp(deps: AppDeps): Hono<HubEnv> {
     .route("/", keyRoutes(deps.caller))
     .route("/", eventRoutes(deps.pubsub, { keepAliveMs: deps.keepAliveMs, signal: deps.streams }))
     .route("/", openApiRoutes(deps.registry));
+  if (deps.spokes) api.route("/", spokeRoutes(deps.spokes));
+  const llm = deps.llm ?? (() => undefined);
+  api.route("/", llmProviderRoutes(llm)).route("/", usageRoutes(llm));
   app.route("/api/v1", api);
+  app.route("/v1", openAiRoutes(llm));
   if (deps.mcp) app.all("/mcp", (c) => deps.mcp!.handle(c));
   return app;
 }

@@ -1,0 +1,66 @@
+import { type Context, Hono } from "hono";
+import { HubError } from "@alkdev/operations";
+import { hasLlmScope } from "../../../llm/mod.ts";
+import type { LlmEndpoint } from "../../../actors/llm_proxy/mod.ts";
+import { type LlmGateway, proxyCall } from "../../llm/mod.ts";
+import type { HubEnv } from "../app.ts";
+import { sendOpenAiError } from "./openai_errors.ts";
+
+/**
+ * `/v1`: the OpenAI-compatible API (chat completions, streaming or not;
+ * embeddings; the models the key may use). Needs an `llm` scope; every error
+ * is in OpenAI's shape.
+ */
+export function openAiRoutes(gateway: () => LlmGateway | undefined): Hono<HubEnv> {
+  const routes = new Hono<HubEnv>();
+  routes.onError((error, c) => sendOpenAiError(c, error));
+  routes.notFound((c) =>
+    sendOpenAiError(c, new HubError("not_found", `Cannot find route ${c.req.method} ${c.req.path}`))
+  );
+  const ready = (scopes: readonly string[]): LlmGateway => {
+    if (!hasLlmScope(scopes)) {
+      throw new HubError("forbidden", "This API key has no `llm` scope");
+    }
+    const running = gateway();
+    if (!running) throw new HubError("unavailable", "The LLM gateway is not running");
+    return running;
+  };
+  const proxy = (endpoint: LlmEndpoint) => async (c: Context<HubEnv>) => {
+    const running = ready(c.var.apiKey.scopes);
+    return await proxyCall(running, {
+      requestId: c.get("requestId"),
+      key: c.var.apiKey,
+      endpoint,
+      body: await c.req.text(),
+      signal: c.req.raw.signal,
+    });
+  };
+  routes.post("/chat/completions", proxy("chat"));
+  routes.post("/embeddings", proxy("embeddings"));
+  routes.get("/models", (c) => {
+    const running = ready(c.var.apiKey.scopes);
+    const created = 0;
+    const data = running.catalog().models(c.var.apiKey.scopes).map((model) => ({
+      id: model.id,
+      object: "model",
+      created,
+      owned_by: model.ownedBy,
+    }));
+    c.header("x-request-id", c.get("requestId"));
+    return c.json({ object: "list", data });
+  });
+  routes.get("/models/:model{.+}", (c) => {
+    const running = ready(c.var.apiKey.scopes);
+    const id = c.req.param("model");
+    const model = running.catalog().models(c.var.apiKey.scopes).find((m) => m.id === id);
+    if (!model) {
+      throw new HubError(
+        "not_found",
+        `The model \`${id}\` does not exist or you do not have access to it.`,
+      );
+    }
+    c.header("x-request-id", c.get("requestId"));
+    return c.json({ id: model.id, object: "model", created: 0, owned_by: model.ownedBy });
+  });
+  return routes;
+}

@@ -1,0 +1,120 @@
+import assert from "node:assert/strict";
+import { Balancer, SseFilter } from "../../src/actors/llm_proxy/mod.ts";
+import { Catalog, type Deployment, formatDuration } from "../../src/llm/mod.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const text = (bytes: Uint8Array | null) => bytes === null ? "" : decoder.decode(bytes);
+
+const chunk = (content: string) =>
+  `data: {"choices":[{"index":0,"delta":{"content":"${content}"}}],"usage":null}\n\n`;
+const usage = 'data: {"choices":[],"usage":{"prompt_tokens":5,"completion_tokens":2}}\n\n';
+
+Deno.test("SseFilter passes whole events through as the same bytes", () => {
+  const filter = new SseFilter(true);
+  const bytes = encoder.encode(chunk("a") + chunk("b"));
+  assert.equal(filter.push(bytes), bytes);
+  assert.equal(filter.chunks, 2);
+});
+
+Deno.test("SseFilter forwards only whole events when the upstream splits them", () => {
+  const filter = new SseFilter(true);
+  const all = chunk("hello") + chunk("world") + "data: [DONE]\n\n";
+  const out = [7, 40, 41, 90].reduce<{ at: number; text: string }>((acc, end) => {
+    const forwarded = text(filter.push(encoder.encode(all.slice(acc.at, end))));
+    assert.ok(forwarded === "" || forwarded.endsWith("\n\n"), "a partial event was forwarded");
+    return { at: end, text: acc.text + forwarded };
+  }, { at: 0, text: "" });
+  const rest = text(filter.push(encoder.encode(all.slice(out.at)))) + text(filter.flush());
+  assert.equal(out.text + rest, all);
+  assert.equal(filter.chunks, 2);
+});
+
+Deno.test("SseFilter strips the usage chunk the client did not ask for, and keeps its usage", () => {
+  const stripping = new SseFilter(true);
+  assert.equal(
+    text(stripping.push(encoder.encode(chunk("x") + usage + "data: [DONE]\n\n"))),
+    chunk("x") + "data: [DONE]\n\n",
+  );
+  assert.deepEqual(stripping.usage, { prompt_tokens: 5, completion_tokens: 2 });
+  const keeping = new SseFilter(false);
+  assert.equal(text(keeping.push(encoder.encode(usage))), usage);
+  assert.equal(keeping.usage?.completion_tokens, 2);
+  assert.equal(keeping.chunks, 0);
+});
+
+Deno.test('SseFilter notes an error payload and ignores "error" inside content', () => {
+  const filter = new SseFilter(true);
+  filter.push(encoder.encode(chunk('the \\"error\\" word')));
+  assert.equal(filter.errorCode, null);
+  filter.push(
+    encoder.encode(
+      'data: {"error":{"message":"boom","type":"server_error","code":"overloaded"}}\n\n',
+    ),
+  );
+  assert.equal(filter.errorCode, "overloaded");
+});
+
+Deno.test("SseFilter handles CRLF event separators", () => {
+  const filter = new SseFilter(true);
+  const out = text(
+    filter.push(
+      encoder.encode(chunk("a").replaceAll("\n", "\r\n") + usage.replaceAll("\n", "\r\n")),
+    ),
+  );
+  assert.equal(out, chunk("a"));
+  assert.equal(filter.usage?.prompt_tokens, 5);
+});
+
+const deployment = (id: string, weight: number): Deployment => {
+  const [provider, model] = id.split("/");
+  return { id, provider, model, baseURL: "http://x", weight };
+};
+
+Deno.test("Balancer orders by weight and puts cooling deployments last", () => {
+  let now = 0;
+  const draws = [0.9, 0.5];
+  const balancer = new Balancer(1000, () => now, () => draws.shift() ?? 0.5);
+  const a = deployment("a/m", 1);
+  const b = deployment("b/m", 3);
+  // keys: a = 0.9^(1/1) = 0.9, b = 0.5^(1/3) ≈ 0.79: a first.
+  assert.deepEqual(balancer.order([a, b]).map((d) => d.id), ["a/m", "b/m"]);
+  balancer.fail(a);
+  assert.deepEqual(balancer.order([a, b]).map((d) => d.id), ["b/m", "a/m"]);
+  assert.deepEqual(balancer.coolingDown(), ["a/m"]);
+  now = 1001;
+  assert.deepEqual(balancer.coolingDown(), []);
+});
+
+Deno.test("Balancer shares traffic in proportion to weight", () => {
+  const balancer = new Balancer(0);
+  const heavy = deployment("heavy/m", 3);
+  const light = deployment("light/m", 1);
+  let first = 0;
+  for (let i = 0; i < 4000; i++) if (balancer.order([heavy, light])[0] === heavy) first++;
+  assert.ok(first > 2700 && first < 3300, `heavy first ${first} of 4000 (expected ~3000)`);
+});
+
+Deno.test("Catalog resolves provider/model, aliases and names several providers serve", () => {
+  const catalog = new Catalog({
+    providers: [
+      { name: "p1", baseURL: "http://a/v1/", models: ["m", "only1"] },
+      { name: "p2", baseURL: "http://b/v1", models: ["m"], weight: 2 },
+    ],
+    aliases: { fast: "p2/m", broken: "nope" },
+  });
+  assert.deepEqual(catalog.resolve("m")?.deployments.map((d) => d.id), ["p1/m", "p2/m"]);
+  assert.equal(catalog.resolve("p1/m")?.deployments[0].baseURL, "http://a/v1");
+  assert.deepEqual(catalog.resolve("fast")?.deployments.map((d) => d.id), ["p2/m"]);
+  assert.equal(catalog.resolve("nope"), undefined);
+  assert.deepEqual(catalog.danglingAliases(), ["broken"]);
+  const scoped = catalog.models(["llm:p2"]).map((m) => m.id).sort();
+  assert.deepEqual(scoped, ["fast", "m", "p2/m"]);
+});
+
+Deno.test("formatDuration writes OpenAI's reset durations", () => {
+  assert.equal(formatDuration(20), "20ms");
+  assert.equal(formatDuration(1000), "1s");
+  assert.equal(formatDuration(1500), "1.5s");
+  assert.equal(formatDuration(360_000), "6m0s");
+});

@@ -1,0 +1,302 @@
+/**
+ * The spoke SDK against a scripted hub: a bare `Deno.serve` that speaks the
+ * wire protocol of docs/protocol.md, so these tests pin the SDK's side of it
+ * without the hub's own code.
+ */
+import assert from "node:assert/strict";
+import Type from "typebox";
+import { defineOperation } from "@alkdev/operations";
+import { connectSpoke, type SpokeEvent } from "../../src/spoke/mod.ts";
+
+interface Received {
+  type: string;
+  id: string;
+  payload: Record<string, unknown>;
+}
+
+/** A scripted hub: welcomes, acknowledges registrations, records every message. */
+function scriptedHub() {
+  const sockets: WebSocket[] = [];
+  const received: Received[] = [];
+  const waiters: { match: (m: Received) => boolean; resolve: (m: Received) => void }[] = [];
+  const headers: (string | null)[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
+    headers.push(request.headers.get("authorization"));
+    const { socket, response } = Deno.upgradeWebSocket(request, { protocol: "alk.hub.v1" });
+    sockets.push(socket);
+    socket.onopen = () => {
+      socket.send(JSON.stringify({
+        type: "welcome",
+        id: "",
+        payload: {
+          protocol: 1,
+          keyId: "k",
+          scopes: ["spoke"],
+          heartbeatIntervalMs: 60_000,
+          heartbeatTimeoutMs: 180_000,
+          maxFrameBytes: 1 << 20,
+        },
+      }));
+    };
+    socket.onmessage = (event) => {
+      const value = JSON.parse(event.data);
+      for (const message of Array.isArray(value) ? value : [value]) {
+        received.push(message);
+        if (message.type === "register") {
+          socket.send(JSON.stringify({
+            type: "registered",
+            id: message.id,
+            payload: {
+              spokeId: `spoke-${sockets.length}`,
+              operations: message.payload.operations.map((o: { name: string }) => o.name),
+            },
+          }));
+        }
+        for (const waiter of [...waiters]) {
+          if (waiter.match(message)) {
+            waiters.splice(waiters.indexOf(waiter), 1);
+            waiter.resolve(message);
+          }
+        }
+      }
+    };
+    return response;
+  });
+  const url = `ws://127.0.0.1:${(server.addr as Deno.NetAddr).port}/ws`;
+  return {
+    url,
+    sockets,
+    received,
+    headers,
+    /** The next message matching (already received ones count once). */
+    next(match: (m: Received) => boolean): Promise<Received> {
+      const index = received.findIndex(match);
+      if (index >= 0) return Promise.resolve(received.splice(index, 1)[0]);
+      return new Promise((resolve) => waiters.push({ match, resolve }));
+    },
+    send(message: unknown) {
+      sockets.at(-1)!.send(JSON.stringify(message));
+    },
+    async close() {
+      for (const socket of sockets) if (socket.readyState === WebSocket.OPEN) socket.close();
+      await server.shutdown();
+    },
+  };
+}
+
+const answerOf = (requestId: string) => (m: Received) =>
+  (m.type === "call.responded" || m.type === "call.error") && m.id === requestId;
+
+function request(requestId: string, operation: string, input: unknown, deadlineMs = 5_000) {
+  return {
+    type: "call.requested",
+    id: requestId,
+    payload: {
+      requestId,
+      operation,
+      input,
+      deadline: Date.now() + deadlineMs,
+      identity: { keyId: "caller", scopes: ["ops"], via: "http" },
+    },
+  };
+}
+
+Deno.test("the SDK registers its specs, validates input before the handler, validates output", async () => {
+  const hub = scriptedHub();
+  let ran = 0;
+  const square = defineOperation({
+    name: "math.square",
+    kind: "query",
+    description: "Squares a number",
+    input: Type.Object({ n: Type.Number() }),
+    output: Type.Number(),
+    access: { scopes: ["ops"] },
+    handler: ({ n }) => (ran++, n * n),
+  });
+  const liar = defineOperation({
+    name: "math.liar",
+    kind: "query",
+    description: "Returns the wrong type",
+    input: Type.Object({}),
+    output: Type.Number(),
+    access: { scopes: [] },
+    handler: () => "not a number" as unknown as number,
+  });
+  const spoke = connectSpoke({
+    url: hub.url,
+    apiKey: "alk_key",
+    name: "calc",
+    version: "2.0.0",
+    operations: [square, { operation: liar, maxInFlight: 1, idempotent: true }],
+    maxInFlight: 3,
+  });
+  try {
+    await spoke.ready();
+    assert.equal(spoke.spokeId, "spoke-1");
+    assert.equal(hub.headers[0], "Bearer alk_key");
+    const register = await hub.next((m) => m.type === "register");
+    assert.equal(register.payload.name, "calc");
+    assert.equal(register.payload.version, "2.0.0");
+    assert.equal(register.payload.maxInFlight, 3);
+    const specs = register.payload.operations as Record<string, unknown>[];
+    assert.deepEqual(specs[0], { ...square.spec });
+    assert.equal(specs[1].maxInFlight, 1);
+    assert.equal(specs[1].idempotent, true);
+
+    hub.send(request("r1", "math.square", { n: 7 }));
+    assert.equal((await hub.next(answerOf("r1"))).payload.output, 49);
+
+    hub.send(request("r2", "math.square", { n: "7" }));
+    const invalid = await hub.next(answerOf("r2"));
+    assert.equal((invalid.payload.error as { code: string }).code, "bad_request");
+    assert.equal(ran, 1, "the handler never saw the invalid input");
+
+    hub.send(request("r3", "math.liar", {}));
+    const lie = await hub.next(answerOf("r3"));
+    assert.equal((lie.payload.error as { code: string }).code, "internal");
+
+    hub.send(request("r4", "math.cube", {}));
+    const missing = await hub.next(answerOf("r4"));
+    assert.equal((missing.payload.error as { code: string }).code, "not_found");
+
+    hub.send(request("r5", "math.square", { n: 1 }, -1));
+    const late = await hub.next(answerOf("r5"));
+    assert.equal((late.payload.error as { code: string }).code, "timeout");
+  } finally {
+    await spoke.close();
+    await hub.close();
+  }
+});
+
+Deno.test("the SDK reconnects with backoff and registers again", async () => {
+  const hub = scriptedHub();
+  const events: SpokeEvent[] = [];
+  const spoke = connectSpoke({
+    url: hub.url,
+    apiKey: "alk_key",
+    name: "phoenix",
+    operations: [
+      defineOperation({
+        name: "lab.ping",
+        kind: "query",
+        description: "Pong",
+        input: Type.Object({}),
+        output: Type.Literal("pong"),
+        access: { scopes: [] },
+        handler: () => "pong" as const,
+      }),
+    ],
+    reconnect: { initialDelayMs: 5, maxDelayMs: 20 },
+    onEvent: (event) => events.push(event),
+  });
+  try {
+    await spoke.ready();
+    await hub.next((m) => m.type === "register");
+    hub.sockets[0].close(1011, "hub restarting");
+    await hub.next((m) => m.type === "register"); // a second registration, on a new socket
+    await spoke.ready();
+    assert.equal(spoke.spokeId, "spoke-2");
+    const types = events.map((event) => event.type);
+    assert.deepEqual(types, ["registered", "disconnected", "reconnecting", "registered"]);
+    hub.send(request("p", "lab.ping", {}));
+    assert.equal((await hub.next(answerOf("p"))).payload.output, "pong");
+  } finally {
+    await spoke.close();
+    await hub.close();
+  }
+});
+
+Deno.test("close() tells the hub, lets running calls finish, and aborts what runs past the deadline", async () => {
+  const hub = scriptedHub();
+  const release = Promise.withResolvers<void>();
+  const stuckStarted = Promise.withResolvers<void>();
+  let stuckSignal: AbortSignal | undefined;
+  const spoke = connectSpoke({
+    url: hub.url,
+    apiKey: "alk_key",
+    name: "closer",
+    operations: [
+      defineOperation({
+        name: "lab.finish",
+        kind: "mutation",
+        description: "Finishes when released",
+        input: Type.Object({}),
+        output: Type.Literal("done"),
+        access: { scopes: [] },
+        handler: async () => (await release.promise, "done" as const),
+      }),
+      defineOperation({
+        name: "lab.stuck",
+        kind: "mutation",
+        description: "Never finishes on its own",
+        input: Type.Object({}),
+        output: Type.Null(),
+        access: { scopes: [] },
+        handler: (_input, ctx) =>
+          new Promise<null>((_resolve, reject) => {
+            stuckSignal = ctx.signal;
+            stuckStarted.resolve();
+            ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason));
+          }),
+      }),
+    ],
+  });
+  try {
+    await spoke.ready();
+    hub.send(request("f", "lab.finish", {}));
+    hub.send(request("s", "lab.stuck", {}));
+    await stuckStarted.promise;
+    const closing = spoke.close({ timeoutMs: 100 });
+    await hub.next((m) => m.type === "close");
+    hub.send(request("late", "lab.finish", {}));
+    const refused = await hub.next(answerOf("late"));
+    assert.equal((refused.payload.error as { code: string }).code, "unavailable");
+    release.resolve();
+    assert.equal((await hub.next(answerOf("f"))).payload.output, "done");
+    const stuck = await hub.next(answerOf("s"));
+    assert.equal((stuck.payload.error as { code: string }).code, "unavailable");
+    assert.equal(stuckSignal?.aborted, true);
+    await closing;
+    assert.equal(spoke.state, "closed");
+    await spoke.closed;
+  } finally {
+    await hub.close();
+  }
+});
+
+Deno.test("an aborted signal closes the spoke; ready() then rejects", async () => {
+  const hub = scriptedHub();
+  const stop = new AbortController();
+  const spoke = connectSpoke({
+    url: hub.url,
+    apiKey: "alk_key",
+    name: "stopper",
+    operations: [],
+    signal: stop.signal,
+  });
+  try {
+    await spoke.ready();
+    stop.abort();
+    await spoke.closed;
+    await assert.rejects(spoke.ready(), /is closed/);
+  } finally {
+    await hub.close();
+  }
+});
+
+Deno.test("connectSpoke refuses duplicate operation names", () => {
+  const op = defineOperation({
+    name: "lab.twice",
+    kind: "query",
+    description: "",
+    input: Type.Object({}),
+    output: Type.Null(),
+    access: { scopes: [] },
+    handler: () => null,
+  });
+  assert.throws(
+    () =>
+      connectSpoke({ url: "ws://127.0.0.1:1/ws", apiKey: "k", name: "x", operations: [op, op] }),
+    TypeError,
+  );
+});

@@ -1,0 +1,337 @@
+import assert from "node:assert/strict";
+import Type from "typebox";
+// @ts-types="@modelcontextprotocol/sdk/types"
+import {
+  type CallToolResult,
+  ToolListChangedNotificationSchema,
+} from "@modelcontextprotocol/sdk/types.js";
+import { defineOperation, HubError } from "@alkdev/operations";
+import { reportProgress } from "../../../src/spoke/mod.ts";
+import { gate, KEYS, rawSocket, withRig } from "./_rig.ts";
+
+const echo = defineOperation({
+  name: "lab.echo",
+  kind: "query",
+  description: "Echoes its text",
+  input: Type.Object({ text: Type.String() }),
+  output: Type.Object({ text: Type.String(), by: Type.String() }),
+  access: { scopes: ["ops:lab"] },
+  handler: ({ text }) => ({ text, by: "?" }),
+});
+
+/** `lab.echo` answered by a named spoke. */
+function echoBy(by: string) {
+  return defineOperation({ ...echo, handler: ({ text }) => ({ text, by }) });
+}
+
+/** `lab.hold`: holds each call until the test releases it; `started` sees every call. */
+function holder(by: string, started: (release: () => void, signal: AbortSignal) => void) {
+  return defineOperation({
+    name: "lab.hold",
+    kind: "mutation",
+    description: "Runs until released",
+    input: Type.Object({}),
+    output: Type.Object({ by: Type.String() }),
+    access: { scopes: [] },
+    handler: (_input, ctx) => {
+      const done = gate();
+      started(() => done.resolve(), ctx.signal);
+      ctx.signal.addEventListener("abort", () => done.reject(ctx.signal.reason), { once: true });
+      return done.promise.then(() => ({ by }));
+    },
+  });
+}
+
+Deno.test("a spoke operation is listed and called over HTTP and MCP, and the graph names its spoke", async () => {
+  await withRig(async (rig) => {
+    const { client: mcp, listening } = await rig.mcp(KEYS.admin.token);
+    const changed = gate();
+    mcp.setNotificationHandler(ToolListChangedNotificationSchema, () => changed.resolve());
+    // The MCP client learns about the spoke's tool through tools/list_changed.
+    await listening;
+    const spoke = await rig.spoke({ operations: [echoBy("one")], name: "box-one" });
+
+    const listed = await (await rig.request("/api/v1/operations")).json();
+    const names = listed.operations.map((op: { name: string }) => op.name);
+    assert.ok(names.includes("lab.echo"), names.join());
+
+    const spokes = await (await rig.request("/api/v1/spokes")).json();
+    assert.equal(spokes.spokes.length, 1);
+    assert.equal(spokes.spokes[0].name, "box-one");
+    assert.equal(spokes.spokes[0].id, spoke.spokeId);
+    assert.deepEqual(spokes.spokes[0].operations, ["lab.echo"]);
+
+    // The dispatch is recorded off the call's path: watch the graph for it.
+    const dispatched = gate<string>();
+    const stopWatching = rig.graph.onChange((call) => {
+      if (call.location.startsWith("spoke:") && call.status === "ok") {
+        dispatched.resolve(call.parentRequestId!);
+      }
+    });
+    const { status, body } = await rig.call("lab.echo", { text: "hi" });
+    assert.equal(status, 200, JSON.stringify(body));
+    assert.deepEqual(body.output, { text: "hi", by: "one" });
+
+    // Recorded: the call at the spoke pool, its dispatch at the spoke that ran it.
+    assert.equal(await dispatched.promise, body.requestId);
+    stopWatching();
+    const tree = rig.graph.get(body.requestId as string)!;
+    assert.equal(tree.call.location, "spokes");
+    assert.equal(tree.call.status, "ok");
+    assert.equal(tree.children.length, 1);
+    assert.equal(tree.children[0].call.location, `spoke:${spoke.spokeId}`);
+    assert.equal(tree.children[0].call.via, "spoke");
+    assert.equal(tree.children[0].call.status, "ok");
+
+    // Invalid input never reaches the spoke.
+    const bad = await rig.call("lab.echo", { text: 5 });
+    assert.equal(bad.status, 400);
+
+    await changed.promise;
+    const { tools } = await mcp.listTools();
+    assert.ok(tools.some((tool) => tool.name === "lab.echo"));
+    const result = await mcp.callTool({
+      name: "lab.echo",
+      arguments: { text: "via mcp" },
+    }) as CallToolResult;
+    assert.notEqual(result.isError, true, JSON.stringify(result));
+    assert.deepEqual(result.structuredContent, { text: "via mcp", by: "one" });
+  });
+});
+
+Deno.test("two spokes share an operation: least loaded first, then a bounded queue", async () => {
+  await withRig(async (rig) => {
+    const held: { by: string; release: () => void }[] = [];
+    const arrived: PromiseWithResolvers<void>[] = Array.from({ length: 5 }, () => gate());
+    const onStart = (by: string) => (release: () => void) => {
+      held.push({ by, release });
+      arrived[held.length - 1].resolve();
+    };
+    await rig.spoke({ name: "a", operations: [holder("a", onStart("a"))], maxInFlight: 2 });
+    await rig.spoke({ name: "b", operations: [holder("b", onStart("b"))], maxInFlight: 2 });
+    const calls = Array.from({ length: 4 }, () => rig.call("lab.hold", {}));
+    await Promise.all(arrived.slice(0, 4).map((a) => a.promise));
+    const load = (by: string) => held.filter((h) => h.by === by).length;
+    assert.equal(load("a"), 2);
+    assert.equal(load("b"), 2);
+
+    // Both full: the fifth call queues and runs when a slot frees.
+    const fifth = rig.call("lab.hold", {});
+    const queued = () => rig.spokes.stats().queued === 1;
+    while (!queued()) await new Promise((resolve) => setTimeout(resolve, 5));
+    held[0].release();
+    await arrived[4].promise;
+    assert.equal(held[4].by, held[0].by, "the freed spoke takes the queued call");
+    for (const h of held.slice(1)) h.release();
+    const results = await Promise.all([...calls, fifth]);
+    assert.deepEqual(results.map((r) => r.status), [200, 200, 200, 200, 200]);
+  });
+});
+
+Deno.test("calls beyond the queue bound are refused with unavailable", async () => {
+  await withRig(async (rig) => {
+    const releases: (() => void)[] = [];
+    const first = gate();
+    await rig.spoke({
+      operations: [holder("a", (release) => (releases.push(release), first.resolve()))],
+      maxInFlight: 1,
+    });
+    const running = rig.call("lab.hold", {});
+    await first.promise;
+    const queued = [rig.call("lab.hold", {}), rig.call("lab.hold", {})];
+    while (rig.spokes.stats().queued < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    const refused = await rig.call("lab.hold", {});
+    assert.equal(refused.status, 503);
+    assert.equal((refused.body.error as { code: string }).code, "unavailable");
+    assert.match((refused.body.error as { message: string }).message, /2 calls are queued/);
+    // The queued ones still run.
+    const drain = setInterval(() => releases.splice(0).forEach((release) => release()), 5);
+    try {
+      assert.deepEqual((await Promise.all([running, ...queued])).map((r) => r.status), [
+        200,
+        200,
+        200,
+      ]);
+    } finally {
+      clearInterval(drain);
+    }
+  }, { maxQueued: 2 });
+});
+
+Deno.test("a caller's deadline and abort reach the spoke's handler", async () => {
+  await withRig(async (rig) => {
+    const signals: AbortSignal[] = [];
+    const started = gate();
+    const spoke = await rig.spoke({
+      operations: [holder("a", (_release, signal) => (signals.push(signal), started.resolve()))],
+    });
+    const timedOut = await rig.call("lab.hold", {}, { timeoutMs: 200 });
+    assert.equal(timedOut.status, 504);
+    assert.equal(signals.length, 1);
+    if (!signals[0].aborted) {
+      await new Promise((resolve) => signals[0].addEventListener("abort", resolve, { once: true }));
+    }
+    assert.equal((signals[0].reason as HubError).code, "timeout");
+
+    // An HTTP client that goes away aborts the call.
+    const client = new AbortController();
+    const second = gate();
+    const aborted = rig.call("lab.hold", {}, { signal: client.signal }).catch(() => "gone");
+    while (signals.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    second.resolve();
+    client.abort();
+    assert.equal(await aborted, "gone");
+    if (!signals[1].aborted) {
+      await new Promise((resolve) => signals[1].addEventListener("abort", resolve, { once: true }));
+    }
+    assert.equal((signals[1].reason as HubError).code, "aborted");
+    // The spoke answered both aborted calls, which freed their slots.
+    while (rig.spokes.stats().inFlight > 0 || spoke.running > 0) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    assert.equal(rig.spokes.stats().lateResults, 2);
+  });
+});
+
+Deno.test("a spoke that drops mid-call fails the call with unavailable, and its operations go", async () => {
+  await withRig(async (rig) => {
+    // A raw spoke, so the test can cut the socket exactly while the call runs.
+    const raw = await rawSocket(rig.wsUrl, KEYS.spoke.token);
+    await raw.next("welcome");
+    raw.send({
+      type: "register",
+      id: "r",
+      payload: {
+        protocol: 1,
+        name: "raw",
+        version: "1",
+        maxInFlight: 4,
+        operations: [{ ...echo.spec }],
+      },
+    });
+    await raw.next("registered");
+    const pending = rig.call("lab.echo", { text: "x" }, { timeoutMs: 30_000 });
+    const request = await raw.next("call.requested");
+    assert.equal(request.payload.operation, "lab.echo");
+    raw.ws.close();
+    const { status, body } = await pending;
+    assert.equal(status, 503, JSON.stringify(body));
+    assert.equal((body.error as { code: string }).code, "unavailable");
+    assert.equal(rig.registry.get("lab.echo"), undefined);
+  });
+});
+
+Deno.test("an idempotent call cut off by a disconnect is retried once on another spoke", async () => {
+  await withRig(async (rig) => {
+    const started = gate();
+    const retryable = (by: string) => ({
+      operation: holder(by, (release) => by === "b" ? release() : started.resolve()),
+      idempotent: true,
+    });
+    const a = await rig.spoke({ name: "a", operations: [retryable("a")], reconnect: false });
+    await rig.spoke({ name: "b", operations: [retryable("b")] });
+    const pending = rig.call("lab.hold", {});
+    await started.promise; // running on "a", the first registered, equally loaded
+    assert.ok(rig.spokes.disconnect(a.spokeId!));
+    const { status, body } = await pending;
+    assert.equal(status, 200, JSON.stringify(body));
+    assert.deepEqual(body.output, { by: "b" });
+    assert.equal(rig.spokes.stats().retried, 1);
+  });
+});
+
+Deno.test("a call that is not idempotent is not retried", async () => {
+  await withRig(async (rig) => {
+    const started = gate();
+    const a = await rig.spoke({
+      name: "a",
+      operations: [holder("a", () => started.resolve())],
+      reconnect: false,
+    });
+    await rig.spoke({ name: "b", operations: [holder("b", (release) => release())] });
+    const pending = rig.call("lab.hold", {});
+    await started.promise;
+    rig.spokes.disconnect(a.spokeId!);
+    const { status } = await pending;
+    assert.equal(status, 503);
+    assert.equal(rig.spokes.stats().retried, 0);
+  });
+});
+
+Deno.test("a spoke reconnects after losing the hub and serves again", async () => {
+  await withRig(async (rig) => {
+    const events: string[] = [];
+    const spoke = await rig.spoke({
+      operations: [echoBy("phoenix")],
+      onEvent: (event) => events.push(event.type),
+    });
+    const firstId = spoke.spokeId!;
+    const back = gate();
+    const stop = rig.registry.onChange((changes) => {
+      if (changes.some((c) => c.type === "added" && c.name === "lab.echo")) back.resolve();
+    });
+    rig.spokes.disconnect(firstId);
+    await back.promise;
+    stop();
+    await spoke.ready();
+    assert.notEqual(spoke.spokeId, firstId);
+    assert.ok(events.includes("reconnecting"), events.join());
+    const { status, body } = await rig.call("lab.echo", { text: "again" });
+    assert.equal(status, 200);
+    assert.deepEqual(body.output, { text: "again", by: "phoenix" });
+  });
+});
+
+Deno.test("a graceful close finishes running calls, refuses new ones and removes the operations", async () => {
+  await withRig(async (rig) => {
+    const releases: (() => void)[] = [];
+    const started = gate();
+    const spoke = await rig.spoke({
+      operations: [holder("a", (release) => (releases.push(release), started.resolve()))],
+    });
+    const running = rig.call("lab.hold", {});
+    await started.promise;
+    const closing = spoke.close({ timeoutMs: 10_000 });
+    while (rig.spokes.list()[0]?.state !== "draining") {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const refused = await rig.call("lab.hold", {});
+    assert.equal(refused.status, 503);
+    releases[0]();
+    assert.equal((await running).status, 200);
+    await closing;
+    assert.equal(spoke.state, "closed");
+    while (rig.registry.get("lab.hold")) await new Promise((resolve) => setTimeout(resolve, 5));
+  });
+});
+
+Deno.test("progress reported by a handler is published on the hub bus", async () => {
+  await withRig(async (rig) => {
+    const steps = defineOperation({
+      name: "lab.steps",
+      kind: "mutation",
+      description: "Reports two steps",
+      input: Type.Object({}),
+      output: Type.Null(),
+      access: { scopes: [] },
+      handler: (_input, ctx) => {
+        reportProgress(ctx, { step: 1 });
+        reportProgress(ctx, { step: 2 });
+        return null;
+      },
+    });
+    await rig.spoke({ operations: [steps] });
+    const seen: unknown[] = [];
+    const subscription = rig.pubsub.subscribe("call.progress");
+    const collect = (async () => {
+      for await (const event of subscription) {
+        seen.push((event.payload as { progress: unknown }).progress);
+        if (seen.length === 2) return;
+      }
+    })();
+    const { status } = await rig.call("lab.steps", {});
+    assert.equal(status, 200);
+    await collect;
+    assert.deepEqual(seen, [{ step: 1 }, { step: 2 }]);
+  });
+});
