@@ -84,12 +84,10 @@ const bare = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, 
 const bareUrl = `http://127.0.0.1:${(bare.addr as Deno.NetAddr).port}/echo`;
 
 const dataDir = await Deno.makeTempDir({ prefix: "hub_bench_" });
-const recordDispatch = !Deno.args.includes("--no-record");
 const hub = await startHub({
   flags: { port: 0, dataDir },
   env: {},
   logWrite: () => {},
-  spokes: { recordDispatch },
 });
 const adminKey = (await Deno.readTextFile(join(dataDir, "admin.key"))).trim();
 const { key: spokeKey } = await hub.keys.create(
@@ -170,7 +168,6 @@ try {
   ]);
   record("spoke_call", {
     rounds,
-    recordDispatch,
     echo: echoS,
     routed: routedS,
     bareHttp: bareS,

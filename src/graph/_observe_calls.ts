@@ -7,6 +7,7 @@
  */
 import type { PubSub } from "@alkdev/pubsub";
 import {
+  type CallEnd,
   callEnd,
   type CallEventMap,
   type CallEventType,
@@ -16,6 +17,10 @@ import {
   listen,
   type OperationLog,
 } from "@alkdev/operations";
+
+function withRunner(end: CallEnd, runner: string | undefined): CallEnd {
+  return runner === undefined ? end : { ...end, runner };
+}
 
 /** Observes every call on `pubsub` (`location` = the id a request was published under); `close()` stops. */
 export function observeCalls(
@@ -33,11 +38,14 @@ export function observeCalls(
     }, { log });
   const subscriptions = [
     watch("call.requested", (payload, id) => observer.requested(payload, id)),
-    watch("call.responded", (payload) => observer.ended(callEnd(payload.requestId))),
     watch(
-      "call.error",
-      (payload) => observer.ended(callEnd(payload.requestId, payload.error.code as ErrorCode)),
+      "call.responded",
+      (payload) => observer.ended(withRunner(callEnd(payload.requestId), payload.runner)),
     ),
+    watch("call.error", (payload) =>
+      observer.ended(
+        withRunner(callEnd(payload.requestId, payload.error.code as ErrorCode), payload.runner),
+      )),
     watch("call.aborted", (payload) => observer.ended(callEnd(payload.requestId, payload.reason))),
   ];
   return {

@@ -190,6 +190,7 @@ export class CallGraph {
       endedAt: terminal.at,
       durationMs: Math.max(0, terminal.at - call.startedAt),
       ...(terminal.errorCode === undefined ? {} : { errorCode: terminal.errorCode }),
+      ...(terminal.runner === undefined ? {} : { runner: terminal.runner }),
     });
     this.#graph.replaceNodeAttributes(call.requestId, ended);
     this.#running.delete(call.requestId);

@@ -22,6 +22,8 @@ export const CallRecordSchema = Type.Object({
   /** The location id the request was addressed to. */
   location: Type.String(),
   callerKeyId: Type.Optional(Type.String()),
+  /** What ran the call when its location is a pool: the spoke id for spoke operations. */
+  runner: Type.Optional(Type.String()),
   /** How the call entered the hub (`http`, `mcp`, `ws`, `actor`, `internal`, …). */
   via: Type.String(),
   status: Type.Enum(CALL_STATUSES),

@@ -20,6 +20,8 @@ export interface CallEnd {
   readonly requestId: string;
   readonly status: CallEndStatus;
   readonly errorCode?: ErrorCode;
+  /** What ran the call, when its location is a pool (a spoke id). */
+  readonly runner?: string;
   /** Epoch ms. */
   readonly at: number;
 }

@@ -4,9 +4,12 @@
  * | event            | pubsub id            | payload                                        |
  * | ---------------- | -------------------- | ---------------------------------------------- |
  * | `call.requested` | target location id   | requestId, parent/root ids, operation, input, deadline, identity |
- * | `call.responded` | requestId            | requestId, output                              |
- * | `call.error`     | requestId            | requestId, error (SerializedError)             |
+ * | `call.responded` | requestId            | requestId, output, runner?                     |
+ * | `call.error`     | requestId            | requestId, error (SerializedError), runner?    |
  * | `call.aborted`   | requestId            | requestId, reason                              |
+ *
+ * `runner` names what ran the call when the location is a pool (a spoke id
+ * when the request went to `spokes`); the call graph records it.
  *
  * Payloads from other processes are untrusted: both ends check them with the
  * compiled guards below and ignore anything malformed.
@@ -36,12 +39,16 @@ export interface CallRequested {
 export interface CallResponded {
   readonly requestId: string;
   readonly output: unknown;
+  /** What ran it, when the location is a pool (a spoke id). */
+  readonly runner?: string;
 }
 
 /** The handler's failure, as a closed-set error code. */
 export interface CallErrored {
   readonly requestId: string;
   readonly error: SerializedError;
+  /** What ran it, when the location is a pool and the call reached a runner. */
+  readonly runner?: string;
 }
 
 /** Why a caller stopped waiting: its deadline passed, or it was aborted. */
@@ -89,9 +96,14 @@ export const CallEventSchemas = {
       via: Type.String(),
     }),
   }),
-  "call.responded": Type.Object({ requestId: RequestId, output: Type.Unknown() }),
+  "call.responded": Type.Object({
+    requestId: RequestId,
+    output: Type.Unknown(),
+    runner: Type.Optional(RequestId),
+  }),
   "call.error": Type.Object({
     requestId: RequestId,
+    runner: Type.Optional(RequestId),
     error: Type.Object({
       code: Type.String(),
       message: Type.String(),

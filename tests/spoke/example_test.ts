@@ -76,14 +76,15 @@ Deno.test("the example spoke serves a real hub, dies mid-call, and a restart ser
     const greeting = await call("demo.greet", { name: "Ada" });
     assert.equal(greeting.status, 200, JSON.stringify(greeting.body));
     assert.equal(greeting.body.output.greeting, "Hello, Ada!");
-    // The call graph names the spoke that ran the call (recorded just after the call).
+    // The call graph names the spoke that ran the call (it observes the bus on its own
+    // subscriptions, so the end may be recorded just after the answer).
     const treeOf = async () =>
       await (await ctx.request(`/api/v1/calls/${greeting.body.requestId}`)).json();
     let tree = await treeOf();
-    for (let i = 0; i < 100 && tree.children?.[0]?.call.status !== "ok"; i++) tree = await treeOf();
+    for (let i = 0; i < 100 && tree.call?.status !== "ok"; i++) tree = await treeOf();
     assert.equal(tree.call.location, "spokes");
-    assert.equal(tree.children[0].call.location, `spoke:${registered.spokeId}`);
-    assert.equal(tree.children[0].call.status, "ok");
+    assert.equal(tree.call.runner, registered.spokeId);
+    assert.equal(tree.call.status, "ok");
 
     // Killed mid-call: the caller hears `unavailable` long before its 20 s deadline.
     const progress = hub.pubsub.subscribe("call.progress");

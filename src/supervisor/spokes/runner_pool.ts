@@ -28,9 +28,9 @@ import {
   type SerializedError,
 } from "@alkdev/operations";
 import type { ParsedOperation } from "./registration.ts";
-import { type DispatchRecord, DispatchRecorder, type Outcome } from "./_dispatch_record.ts";
 
-export type { Outcome } from "./_dispatch_record.ts";
+/** An answer from a spoke. */
+export type Outcome = { output: unknown } | { error: SerializedError };
 
 /** The location every spoke operation is registered at. */
 export const SPOKES_LOCATION: OperationLocation = Object.freeze({ kind: "spoke", id: "spokes" });
@@ -69,8 +69,6 @@ interface Job {
   offer?: Offer;
   /** The caller stopped waiting; the slot is held until the spoke answers. */
   aborted: boolean;
-  /** The call-graph record of the hop to the spoke. */
-  hop?: DispatchRecord;
 }
 
 /** Options of {@linkcode RunnerPool}. */
@@ -82,11 +80,6 @@ export interface RunnerPoolOptions {
   maxQueued?: number;
   /** After a deadline, how long a spoke may take to answer before the hub answers `timeout`. Default 1000. */
   deadlineGraceMs?: number;
-  /**
-   * Records each dispatch as a child call at location `spoke:<spoke id>` in
-   * the call graph, so the graph shows which spoke ran a call. Default true.
-   */
-  recordDispatch?: boolean;
 }
 
 /** Counters of {@linkcode RunnerPool.stats}. */
@@ -108,7 +101,6 @@ export class RunnerPool {
   readonly #log?: OperationLog;
   readonly #maxQueued: number;
   readonly #graceMs: number;
-  readonly #recorder?: DispatchRecorder;
   readonly #pools = new Map<string, Pool>();
   readonly #offersOf = new Map<Runner, Map<string, Offer>>();
   readonly #jobs = new Map<string, Job>();
@@ -123,7 +115,6 @@ export class RunnerPool {
     this.#log = options.log;
     this.#maxQueued = options.maxQueued ?? 256;
     this.#graceMs = options.deadlineGraceMs ?? 1000;
-    if (options.recordDispatch ?? true) this.#recorder = new DispatchRecorder(this.#pubsub);
     this.#listening = [
       listen(this.#pubsub, "call.requested", ({ payload }) => {
         if (isCallEvent("call.requested", payload)) this.#onRequest(payload);
@@ -203,7 +194,6 @@ export class RunnerPool {
         "unavailable",
         `Cannot call operation "${pool.name}": spoke "${runner.name}" ${why}`,
       );
-      this.#endHop(job, { error: wire(error) });
       if (!job.aborted && pool.operation.idempotent && job.attempts === 1 && this.#hasTaker(pool)) {
         this.#counts.retried += 1;
         this.#log?.info("Retrying call {requestId} of {operation} on another spoke", {
@@ -213,7 +203,7 @@ export class RunnerPool {
         if (!this.#run(pool, job)) this.#enqueue(pool, job);
         continue;
       }
-      this.#finish(job, { error: wire(error) });
+      this.#finish(job, { error: wire(error) }, runner.id);
     }
     for (const offer of offers.values()) {
       const pool = offer.pool;
@@ -237,12 +227,11 @@ export class RunnerPool {
       return;
     }
     this.#release(job);
-    this.#endHop(job, outcome);
     if (job.aborted) {
       this.#counts.lateResults += 1;
       this.#jobs.delete(requestId);
     } else {
-      this.#finish(job, outcome);
+      this.#finish(job, outcome, runner.id);
     }
     this.#pump(runner);
   }
@@ -270,7 +259,6 @@ export class RunnerPool {
     for (const runner of [...this.#offersOf.keys()]) {
       this.remove(runner, "left: the hub is stopping");
     }
-    this.#recorder?.flush();
     await Promise.all(this.#listening.map((listening) => listening.close()));
   }
 
@@ -331,7 +319,6 @@ export class RunnerPool {
     best.inFlight += 1;
     best.runner.inFlight += 1;
     this.#counts.dispatched += 1;
-    job.hop = this.#recorder?.start(request, best.runner.id);
     // A send on a socket that just broke is lost; its close handler removes the runner and
     // fails (or retries) the job.
     best.runner.send("call.requested", request.requestId, request);
@@ -403,25 +390,25 @@ export class RunnerPool {
     offer.runner.inFlight -= 1;
   }
 
-  #finish(job: Job, outcome: Outcome): void {
+  /** Answers the caller; `runner` (the spoke that ran it) is what the call graph records. */
+  #finish(job: Job, outcome: Outcome, runner?: string): void {
     const { requestId } = job.request;
     this.#jobs.delete(requestId);
     job.offer = undefined;
+    const ran = runner === undefined ? {} : { runner };
     if ("error" in outcome) {
-      this.#pubsub.publish("call.error", requestId, { requestId, error: outcome.error });
+      this.#pubsub.publish("call.error", requestId, { requestId, error: outcome.error, ...ran });
     } else {
-      this.#pubsub.publish("call.responded", requestId, { requestId, output: outcome.output });
+      this.#pubsub.publish("call.responded", requestId, {
+        requestId,
+        output: outcome.output,
+        ...ran,
+      });
     }
   }
 
   #publishError(requestId: string, error: HubError): void {
     this.#pubsub.publish("call.error", requestId, { requestId, error: wire(error) });
-  }
-
-  #endHop(job: Job, outcome: Outcome): void {
-    if (job.hop === undefined) return;
-    this.#recorder?.end(job.hop, outcome);
-    job.hop = undefined;
   }
 
   /** Calls whose spoke never answered past deadline + grace: the hub answers `timeout`. */
@@ -441,9 +428,8 @@ export class RunnerPool {
       const error = wire(
         new HubError("timeout", `Operation "${request.operation}" passed its deadline on a spoke`),
       );
-      this.#endHop(job, { error });
       if (job.aborted) this.#jobs.delete(request.requestId);
-      else this.#finish(job, { error });
+      else this.#finish(job, { error }, runner.id);
       this.#pump(runner);
     }
   }

@@ -39,8 +39,6 @@ export interface SpokeServerOptions extends Partial<ConnectionSettings> {
   maxConnections?: number;
   /** Calls of one operation waiting for a spoke; default 256. */
   maxQueued?: number;
-  /** See {@linkcode RunnerPool}; default true. */
-  recordDispatch?: boolean;
 }
 
 /** Counters of {@linkcode SpokeServer.stats}. */
@@ -99,7 +97,6 @@ export function createSpokeServer(options: SpokeServerOptions): SpokeServer {
     registry,
     log,
     maxQueued: options.maxQueued,
-    recordDispatch: options.recordDispatch,
   });
   let closed = false;
 
