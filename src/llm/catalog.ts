@@ -52,10 +52,12 @@ export interface ListedModel {
 /**
  * The scope a key needs for a deployment: `llm` grants every model,
  * `llm:<provider>` every model of a provider, `llm:<provider>:<model>` one.
- * Model names are lowercased and characters a scope cannot hold become `-`.
+ * Names are lowercased and every other character, `:` included, becomes `-`:
+ * a `:` inside a name would make the scope of `llama3` a prefix of the scope of
+ * `llama3:70b`, which would then be granted too.
  */
 export function deploymentScope(deployment: Pick<Deployment, "provider" | "model">): string {
-  const clean = (part: string) => part.toLowerCase().replace(/[^a-z0-9_.:-]/g, "-");
+  const clean = (part: string) => part.toLowerCase().replace(/[^a-z0-9_.-]/g, "-");
   return `llm:${clean(deployment.provider)}:${clean(deployment.model)}`;
 }
 

@@ -91,6 +91,9 @@ export class SpokeCalls {
     };
     bindProgress(ctx, (progress) => sink.progress(requestId, progress));
     const done = (async () => {
+      // Start the handler only after the run is registered below: a handler that
+      // throws synchronously would otherwise finish (and unregister) before it.
+      await Promise.resolve();
       try {
         const output = await definition.handler(request.input, ctx);
         if (controller.signal.aborted) throw controller.signal.reason;

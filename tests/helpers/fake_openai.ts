@@ -10,6 +10,7 @@
  * | (none)     | answers `Hello from <model>!` (a tool call when tools are given) |
  * | `-429`     | 429 `rate_limit_exceeded` with `retry-after: 7`                |
  * | `-500`     | 500 `server_error`                                             |
+ * | `-401`     | 401 `invalid_api_key` quoting a masked key (as OpenAI does)    |
  * | `-slow`    | waits `slowMs` before the first byte                           |
  * | `-midfail` | streams two chunks, then an error payload                      |
  * | `-cut`     | streams two chunks, then breaks the connection                 |
@@ -119,6 +120,14 @@ export function startFakeOpenAi(options: FakeOpenAiOptions = {}): FakeOpenAi {
       });
     }
     if (mode.endsWith("-500")) return error(500, "The fake broke", "server_error", null);
+    if (mode.endsWith("-401")) {
+      return error(
+        401,
+        "Incorrect API key provided: sk-up***********abcd",
+        "invalid_request_error",
+        "invalid_api_key",
+      );
+    }
     if (mode.endsWith("-slow")) {
       await abortableDelay(slowMs, request.signal);
       if (request.signal.aborted) {

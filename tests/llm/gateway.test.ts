@@ -185,6 +185,34 @@ Deno.test("routing: a stream falls back on timeout and connect failure before an
   }, { slowMs: 60_000 });
 });
 
+Deno.test("routing: an upstream refusing the hub's provider key falls back and is never passed on", async () => {
+  await withLlmHub(async ({ baseURL, key, usage }) => {
+    const { key: apiKey } = await key();
+    const fallback = await chat(baseURL, apiKey, { model: "shared-c" });
+    assert.equal(fallback.status, 200);
+    assert.equal((await fallback.json()).choices[0].message.content, "Hello from shared-c!");
+    const refused = await chat(baseURL, apiKey, { model: "only-refused" });
+    assert.equal(refused.status, 502);
+    const text = await refused.text();
+    assert.doesNotMatch(text, /sk-|Incorrect API key/);
+    assert.equal(JSON.parse(text).error.code, "upstream_error");
+    const rows = await usage(2);
+    assert.deepEqual(rows.map((r) => [r.status, r.attempts]), [[200, 2], [502, 1]]);
+  }, {
+    providers: [
+      {
+        name: "refusing",
+        baseURL: "$FAKE_401",
+        models: ["shared-c", "only-refused"],
+        weight: 1_000_000,
+      },
+      { name: "good", baseURL: "$FAKE", models: ["shared-c"], weight: 0.000001 },
+    ],
+    aliases: {},
+    cooldownMs: 600_000,
+  });
+});
+
 Deno.test("routing: when every deployment fails the client gets the last failure in OpenAI's shape", async () => {
   await withLlmHub(async ({ baseURL, key, usage }) => {
     const { key: apiKey } = await key();

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { Balancer, SseFilter } from "../../src/actors/llm_proxy/mod.ts";
-import { Catalog, type Deployment, formatDuration } from "../../src/llm/mod.ts";
+import { hasScope } from "@alkdev/operations";
+import { Catalog, type Deployment, deploymentScope, formatDuration } from "../../src/llm/mod.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -117,4 +118,13 @@ Deno.test("formatDuration writes OpenAI's reset durations", () => {
   assert.equal(formatDuration(1000), "1s");
   assert.equal(formatDuration(1500), "1.5s");
   assert.equal(formatDuration(360_000), "6m0s");
+});
+
+Deno.test("deploymentScope() keeps a model's scope from granting models whose names extend it", () => {
+  const one = deploymentScope({ provider: "ollama", model: "llama3" });
+  const other = deploymentScope({ provider: "ollama", model: "llama3:70b" });
+  assert.equal(one, "llm:ollama:llama3");
+  assert.equal(other, "llm:ollama:llama3-70b");
+  assert.equal(hasScope([one], other), false);
+  assert.equal(hasScope(["llm:ollama"], other), true);
 });

@@ -42,6 +42,26 @@ async function recorderSpec(
       await recorder.close(); // the last records are written at close
       assert.equal(await rows(), 251);
     });
+    await t.step(
+      "odd client or upstream values are cleaned, never blocking later records",
+      async () => {
+        const recorder = new UsageRecorder(database.db, { maxBatch: 100, flushIntervalMs: 60_000 });
+        const before = await rows();
+        // A NUL in a client-chosen model name and out-of-range token counts from an upstream.
+        recorder.record({
+          ...row("k-odd", "a\u0000b", 1),
+          outputTokens: 2 ** 40,
+          inputTokens: 1.5,
+        });
+        recorder.record(row("k-odd", "fine", 1));
+        await recorder.flush();
+        assert.equal(recorder.pending, 0);
+        assert.equal(await rows(), before + 2);
+        recorder.record(row("k-odd", "later", 1));
+        await recorder.close();
+        assert.equal(await rows(), before + 3);
+      },
+    );
     await t.step("aggregates by key and model over a range", async () => {
       const recorder = new UsageRecorder(database.db);
       recorder.record(row("k2", "a", 3));

@@ -119,8 +119,29 @@ export function createLlmProxy(ports: LlmProxyPorts): LlmProxy {
           balancer.fail(deployment);
           continue;
         }
+        if (response.status === 401 || response.status === 403) {
+          // The hub's credentials, not the client's: never pass the upstream's answer on
+          // (it may quote the provider key); try the next deployment.
+          await response.body?.cancel();
+          failure = {
+            status: 502,
+            code: "upstream_error",
+            message:
+              `Upstream "${deployment.id}" refused the hub's credentials (HTTP ${response.status})`,
+          };
+          balancer.fail(deployment);
+          continue;
+        }
         if (!req.stream || !response.ok) {
-          const body = new Uint8Array(await response.arrayBuffer());
+          let body: Uint8Array<ArrayBuffer>;
+          try {
+            body = new Uint8Array(await response.arrayBuffer());
+          } catch (error) {
+            // Slow or broken body: nothing reached the client yet, so fall back.
+            failure = fetchFailure(deployment, error, timeoutMs);
+            if (!client.signal.aborted) balancer.fail(deployment);
+            continue;
+          }
           clearTimeout(timer);
           balancer.succeed(deployment);
           summary.ttfcMs = now() - started;
@@ -305,12 +326,9 @@ function fetchFailure(deployment: Deployment, error: unknown, timeoutMs: number)
 }
 
 async function upstreamFailure(deployment: Deployment, response: Response): Promise<Failure> {
-  const text = await response.text().catch(() => "");
-  let detail = `HTTP ${response.status}`;
-  try {
-    const message = JSON.parse(text)?.error?.message;
-    if (typeof message === "string") detail += `: ${message.slice(0, 300)}`;
-  } catch { /* not JSON: the status says enough */ }
+  // Only the status: the upstream's own message may name the provider account or key.
+  await response.body?.cancel().catch(() => {});
+  const detail = `HTTP ${response.status}`;
   if (response.status === 429) {
     const headers: Record<string, string> = {};
     const retryAfter = response.headers.get("retry-after");

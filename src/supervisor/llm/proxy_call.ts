@@ -149,7 +149,18 @@ export async function proxyCall(gateway: LlmGateway, input: ProxyCallInput): Pro
     const tokens = endpoint === "chat"
       ? estimateRequestTokens(input.body.length, body)
       : estimateInputTokens(input.body.length);
-    const decision = await gateway.limiter.acquire({ keyId: key.id, limits: key.limits, tokens });
+    let decision: Awaited<ReturnType<typeof gateway.limiter.acquire>>;
+    try {
+      decision = await gateway.limiter.acquire({ keyId: key.id, limits: key.limits, tokens });
+    } catch {
+      // The limiter's store (Redis) is down: refuse rather than admit past the key's limits.
+      return fail(
+        503,
+        "server_error",
+        "limiter_unavailable",
+        "The hub cannot check this key's rate limits right now. Please try again.",
+      );
+    }
     limitHeaders = decision.headers;
     if (!decision.admitted) {
       const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));

@@ -105,13 +105,25 @@ export class UsageRecorder {
           await insertUsage(this.#db, batch);
           this.#written += batch.length;
         } catch (error) {
-          this.#queue.unshift(...batch);
-          logger("llm").error("Cannot write {count} usage records (kept for retry): {error}", {
-            count: batch.length,
-            error,
-          });
-          this.#arm(this.#interval * 4);
-          return;
+          // One bad row must not block every later record: write row by row; if
+          // none goes in, the database is down and the batch waits for a retry.
+          const refused = await this.#writeOneByOne(batch);
+          if (refused.length === batch.length) {
+            this.#queue.unshift(...batch);
+            logger("llm").error("Cannot write {count} usage records (kept for retry): {error}", {
+              count: batch.length,
+              error,
+            });
+            this.#arm(this.#interval * 4);
+            return;
+          }
+          this.#written += batch.length;
+          if (refused.length > 0) {
+            logger("llm").error("Dropped {count} usage records the database refused: {ids}", {
+              count: refused.length,
+              ids: refused.map((row) => row.requestId),
+            });
+          }
         }
       }
     } finally {
@@ -120,6 +132,34 @@ export class UsageRecorder {
     if (this.#queue.length >= this.#maxBatch) void this.flush();
     else if (this.#queue.length > 0) this.#arm(this.#interval);
   }
+
+  /** Inserts each row alone; returns the rows that failed. */
+  async #writeOneByOne(batch: NewLlmUsageRow[]): Promise<NewLlmUsageRow[]> {
+    const refused: NewLlmUsageRow[] = [];
+    for (const row of batch) {
+      await insertUsage(this.#db, [row]).catch(() => refused.push(row));
+    }
+    return refused;
+  }
+}
+
+const MAX_TEXT = 256;
+const MAX_INT = 2 ** 31 - 1;
+
+/** Text as the database takes it: no NUL (jsonb refuses it), bounded length. */
+function text(value: string): string;
+function text(value: string | null | undefined): string | null;
+function text(value: string | null | undefined): string | null {
+  return value == null ? null : value.replaceAll("\u0000", "").slice(0, MAX_TEXT);
+}
+
+/** A count as an `integer` column takes it: whole, 0 ≤ n < 2³¹. */
+function count(value: number | null | undefined): number {
+  return Number.isFinite(value) ? Math.min(MAX_INT, Math.max(0, Math.round(value!))) : 0;
+}
+
+function milliseconds(value: number | null | undefined): number | null {
+  return Number.isFinite(value) ? Math.max(0, value!) : null;
 }
 
 /**
@@ -129,21 +169,22 @@ export class UsageRecorder {
  */
 async function insertUsage(db: HubDb, rows: NewLlmUsageRow[]): Promise<void> {
   const json = JSON.stringify(rows.map((r) => ({
-    request_id: r.requestId,
-    key_id: r.keyId,
-    endpoint: r.endpoint,
-    requested_model: r.requestedModel,
-    provider: r.provider ?? null,
-    model: r.model ?? null,
+    // Client- and upstream-supplied values are cleaned so one odd request cannot fail a batch.
+    request_id: text(r.requestId),
+    key_id: text(r.keyId),
+    endpoint: text(r.endpoint),
+    requested_model: text(r.requestedModel),
+    provider: text(r.provider),
+    model: text(r.model),
     stream: r.stream ?? false,
-    input_tokens: r.inputTokens ?? 0,
-    output_tokens: r.outputTokens ?? 0,
+    input_tokens: count(r.inputTokens),
+    output_tokens: count(r.outputTokens),
     usage_estimated: r.usageEstimated ?? false,
-    status: r.status,
-    error_code: r.errorCode ?? null,
-    latency_ms: r.latencyMs,
-    ttfc_ms: r.ttfcMs ?? null,
-    attempts: r.attempts ?? 0,
+    status: count(r.status),
+    error_code: text(r.errorCode),
+    latency_ms: milliseconds(r.latencyMs) ?? 0,
+    ttfc_ms: milliseconds(r.ttfcMs),
+    attempts: count(r.attempts),
     started_at: r.startedAt,
   })));
   await db.execute(sql`

@@ -140,6 +140,12 @@ export class SpokeConnection implements Runner {
     return this.#key?.id;
   }
 
+  /** True once the connection's key has passed its expiry. */
+  keyExpired(now: number): boolean {
+    const expiresAt = this.#key?.expiresAt;
+    return expiresAt != null && expiresAt.getTime() <= now;
+  }
+
   /** True once the spoke has registered its operations (and until it leaves). */
   get registered(): boolean {
     return this.#state === "registered" || this.#state === "draining";

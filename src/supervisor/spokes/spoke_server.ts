@@ -37,6 +37,8 @@ export interface SpokeServerOptions extends Partial<ConnectionSettings> {
   log: OperationLog;
   /** Connections at once; more are refused `unavailable` (503). Default 10 000. */
   maxConnections?: number;
+  /** Connections still waiting for their `auth` frame; more are refused `unavailable`. Default 256. */
+  maxUnauthenticated?: number;
   /** Calls of one operation waiting for a spoke; default 256. */
   maxQueued?: number;
 }
@@ -89,6 +91,7 @@ export function createSpokeServer(options: SpokeServerOptions): SpokeServer {
     if (options[name] !== undefined) settings[name] = options[name]!;
   }
   const maxConnections = options.maxConnections ?? 10_000;
+  const maxUnauthenticated = options.maxUnauthenticated ?? 256;
   const { log, pubsub, registry } = options;
   const connections = new Set<SpokeConnection>();
   const counters = { malformed: 0, oversized: 0, slowConsumer: 0, unknownResults: 0 };
@@ -115,8 +118,18 @@ export function createSpokeServer(options: SpokeServerOptions): SpokeServer {
 
   // One timer for every connection: 1,000 idle spokes must not cost 1,000 timers.
   const heartbeats = setInterval(() => {
-    const limit = Date.now() - settings.heartbeatTimeoutMs;
+    const now = Date.now();
+    const limit = now - settings.heartbeatTimeoutMs;
     for (const connection of connections) {
+      // A key checked once at connect must not outlive its expiry.
+      if (connection.keyExpired(now)) {
+        log.info("Closing spoke {name} ({id}): its API key expired", {
+          name: connection.name,
+          id: connection.id,
+        });
+        connection.close("unauthorized", "API key expired");
+        continue;
+      }
       if (connection.lastSeen >= limit) continue;
       log.warn("Closing spoke {name} ({id}): no heartbeat for {ms} ms", {
         name: connection.name,
@@ -170,6 +183,16 @@ export function createSpokeServer(options: SpokeServerOptions): SpokeServer {
       const bearer = bearerOf(c.req.header("authorization"));
       let key: VerifiedApiKey | undefined;
       if (bearer !== undefined) key = await options.verifier().verify(bearer);
+      // Sockets that have not authenticated yet get a small share, so keyless
+      // clients cannot take every slot from real spokes.
+      let unauthenticated = 0;
+      for (const connection of connections) if (connection.keyId === undefined) unauthenticated++;
+      if (key === undefined && unauthenticated >= maxUnauthenticated) {
+        throw new HubError(
+          "unavailable",
+          `Cannot open spoke connection: ${maxUnauthenticated} connections are still authenticating`,
+        );
+      }
       // Read before the upgrade: afterwards the request is gone and remoteAddr throws.
       const remote = (c.env as { remoteAddr?: Deno.NetAddr } | undefined)?.remoteAddr?.hostname;
       const { socket, response } = Deno.upgradeWebSocket(c.req.raw, {

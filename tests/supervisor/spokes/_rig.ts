@@ -50,6 +50,12 @@ export const KEYS = {
   },
   events: { token: "alk_t_events", key: key("key-events", ["events"]), metadata: {} },
   ops: { token: "alk_t_ops", key: key("key-ops", ["ops"]), metadata: {} },
+  // Valid when checked at connect (this verifier does not look at expiry), expired since.
+  expired: {
+    token: "alk_t_expired",
+    key: { ...key("key-expired", ["spoke"]), expiresAt: new Date(0) },
+    metadata: {},
+  },
 } as const;
 
 const verifier: ApiKeyVerifier = {

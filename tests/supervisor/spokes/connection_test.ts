@@ -334,3 +334,26 @@ Deno.test("revoking a key disconnects its spokes with 4401, and the SDK does not
     assert.equal(rig.registry.get("lab.revoked"), undefined);
   });
 });
+
+Deno.test("a key that expires while connected loses its connection with 4401", async () => {
+  await withRig(async (rig) => {
+    const raw = await rawSocket(rig.wsUrl, KEYS.expired.token);
+    await raw.next("welcome");
+    assert.equal((await raw.closed).code, 4401);
+  }, { heartbeatIntervalMs: 50, heartbeatTimeoutMs: 60_000 });
+});
+
+Deno.test("keyless sockets get only a small share of the connection slots", async () => {
+  await withRig(async (rig) => {
+    const waiting = await rawSocket(rig.wsUrl); // not authenticated yet
+    const refused = await fetch(rig.url + "/ws", { headers: { upgrade: "websocket" } });
+    assert.equal(refused.status, 503);
+    assert.match((await refused.json()).error.message, /still authenticating/);
+    // An authenticated spoke still gets in.
+    const spoke = await rawSocket(rig.wsUrl, KEYS.spoke.token);
+    await spoke.next("welcome");
+    spoke.ws.close();
+    waiting.ws.close();
+    await Promise.all([spoke.closed, waiting.closed]);
+  }, { maxUnauthenticated: 1 });
+});

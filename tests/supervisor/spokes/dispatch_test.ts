@@ -157,12 +157,15 @@ Deno.test("calls beyond the queue bound are refused with unavailable", async () 
 Deno.test("a caller's deadline and abort reach the spoke's handler", async () => {
   await withRig(async (rig) => {
     const signals: AbortSignal[] = [];
-    const started = gate();
+    let started: () => void = () => {};
+    const nextStart = () => new Promise<void>((resolve) => (started = resolve));
     const spoke = await rig.spoke({
-      operations: [holder("a", (_release, signal) => (signals.push(signal), started.resolve()))],
+      operations: [holder("a", (_release, signal) => (signals.push(signal), started()))],
     });
+    const firstStart = nextStart();
     const timedOut = await rig.call("lab.hold", {}, { timeoutMs: 200 });
     assert.equal(timedOut.status, 504);
+    await firstStart; // the handler ran (it may start late on a loaded machine)
     assert.equal(signals.length, 1);
     if (!signals[0].aborted) {
       await new Promise((resolve) => signals[0].addEventListener("abort", resolve, { once: true }));
@@ -172,8 +175,9 @@ Deno.test("a caller's deadline and abort reach the spoke's handler", async () =>
     // An HTTP client that goes away aborts the call.
     const client = new AbortController();
     const second = gate();
+    const secondStart = nextStart();
     const aborted = rig.call("lab.hold", {}, { signal: client.signal }).catch(() => "gone");
-    while (signals.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    await secondStart;
     second.resolve();
     client.abort();
     assert.equal(await aborted, "gone");
