@@ -30,6 +30,7 @@ import type {
 } from "./registry.ts";
 import { type Release, Slots } from "./_slots.ts";
 import { DeadlineQueue } from "./_deadlines.ts";
+import { reportFailure } from "./_report.ts";
 import { assertValid } from "./validation.ts";
 
 /** Options of one call. */
@@ -99,7 +100,7 @@ export function createCaller(options: CallerOptions): Caller {
       try {
         report(observer);
       } catch (error) {
-        console.error("Call observer failed:", error); // an observer bug must not fail the call
+        reportFailure("Call observer failed", error); // an observer bug must not fail the call
       }
     }
   };
