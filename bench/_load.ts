@@ -6,20 +6,9 @@
  * @module
  */
 import { percentile } from "./_report.ts";
+import type { LoadOptions } from "./_run_load.ts";
 
-interface LoadOptions {
-  url: string;
-  method: string;
-  body?: string;
-  headers?: Record<string, string>;
-  concurrency: number;
-  durationMs: number;
-  warmupMs: number;
-  /** Measure the time to the first body chunk (streams) instead of the whole response. */
-  firstChunk?: boolean;
-}
-
-const options = JSON.parse(Deno.args[0]) as LoadOptions;
+const options = JSON.parse(Deno.args[0]) as Required<Pick<LoadOptions, "method">> & LoadOptions;
 const latencies: number[] = [];
 let failures = 0;
 let measuring = false;

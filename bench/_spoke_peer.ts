@@ -11,28 +11,15 @@
  *
  * @module
  */
-import Type from "typebox";
-import { defineOperation } from "@alkdev/operations";
 import { connectSpoke } from "../src/spoke/mod.ts";
 import { percentile } from "./_report.ts";
+import { smallQuery, STATUS_INPUT } from "./_status_operation.ts";
 
 /** The benchmarks' operation: the same small query as `coord.status`, in a spoke namespace. */
-export const benchStatus = defineOperation({
-  name: "bench.status",
-  kind: "query",
-  description: "A typical small query, run on a spoke",
-  input: Type.Object({ sessionId: Type.String(), depth: Type.Integer({ minimum: 0 }) }),
-  output: Type.Object({
-    sessionId: Type.String(),
-    state: Type.Union([Type.Literal("idle"), Type.Literal("busy")]),
-    tags: Type.Array(Type.String()),
-  }),
-  access: { scopes: ["ops:bench"] },
-  handler: ({ sessionId }) => ({ sessionId, state: "idle" as const, tags: ["a", "b", "c"] }),
-});
+export const benchStatus = smallQuery("bench.status", "ops:bench");
 
 /** The input every call sends (also the echo payload's body). */
-export const BENCH_INPUT = { sessionId: "0f8fad5b-d9cb-469f-a165-70867728950e", depth: 3 };
+export const BENCH_INPUT = STATUS_INPUT;
 
 async function runSpokes(url: string, apiKey: string, count: number): Promise<void> {
   const spokes = [];

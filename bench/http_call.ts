@@ -11,37 +11,12 @@
 import { join } from "node:path";
 import { startHub } from "../src/supervisor/mod.ts";
 import { printTable, record } from "./_report.ts";
+import { runLoad } from "./_run_load.ts";
 
-const LOAD = new URL("./_load.ts", import.meta.url).pathname;
 const durationMs = 3000;
 
-async function load(url: string, headers: Record<string, string>, concurrency: number) {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      LOAD,
-      JSON.stringify({
-        url,
-        method: "POST",
-        body: "{}",
-        headers: { "content-type": "application/json", ...headers },
-        concurrency,
-        durationMs,
-        warmupMs: 1000,
-      }),
-    ],
-    stdout: "piped",
-    stderr: "inherit",
-  }).output();
-  return JSON.parse(new TextDecoder().decode(output.stdout)) as {
-    requests: number;
-    failures: number;
-    reqPerSec: number;
-    p50Us: number;
-    p99Us: number;
-  };
-}
+const load = (url: string, headers: Record<string, string>, concurrency: number) =>
+  runLoad({ url, body: "{}", headers, concurrency, durationMs, warmupMs: 1000 });
 
 const bare = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, async (request) => {
   const body = await request.json();

@@ -15,8 +15,8 @@
 import { join } from "node:path";
 import { startHub } from "../src/supervisor/mod.ts";
 import { printTable, record } from "./_report.ts";
+import { type LoadResult, runLoad } from "./_run_load.ts";
 
-const LOAD = new URL("./_load.ts", import.meta.url).pathname;
 const FAKE = new URL("../tests/helpers/fake_openai.ts", import.meta.url).pathname;
 const durationMs = 2000;
 const poolFlag = Deno.args.indexOf("--pool");
@@ -28,42 +28,14 @@ const rounds = roundsFlag >= 0 ? Number(Deno.args[roundsFlag + 1]) : 3;
 const urlFlag = Deno.args.indexOf("--database-url");
 const databaseUrl = urlFlag >= 0 ? Deno.args[urlFlag + 1] : undefined;
 
-interface LoadResult {
-  requests: number;
-  failures: number;
-  reqPerSec: number;
-  p50Us: number;
-  p99Us: number;
-}
-
-async function load(
+const load = (
   url: string,
   body: string,
   headers: Record<string, string>,
   concurrency: number,
   firstChunk = false,
-): Promise<LoadResult> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      LOAD,
-      JSON.stringify({
-        url,
-        method: "POST",
-        body,
-        headers: { "content-type": "application/json", ...headers },
-        concurrency,
-        durationMs,
-        warmupMs: 500,
-        firstChunk,
-      }),
-    ],
-    stdout: "piped",
-    stderr: "inherit",
-  }).output();
-  return JSON.parse(new TextDecoder().decode(output.stdout));
-}
+): Promise<LoadResult> =>
+  runLoad({ url, body, headers, concurrency, durationMs, warmupMs: 500, firstChunk });
 
 // The fake upstream in its own process.
 const fakeProcess = new Deno.Command(Deno.execPath(), {

@@ -20,8 +20,8 @@ import { join } from "node:path";
 import { startHub } from "../src/supervisor/mod.ts";
 import { BENCH_INPUT } from "./_spoke_peer.ts";
 import { measureCalls, median, printTable, record } from "./_report.ts";
+import { runLoad } from "./_run_load.ts";
 
-const LOAD = new URL("./_load.ts", import.meta.url).pathname;
 const PEER = new URL("./_spoke_peer.ts", import.meta.url).pathname;
 const durationMs = 3000;
 const warmupMs = 1000;
@@ -50,18 +50,7 @@ async function httpLoad(
   body: unknown = BENCH_INPUT,
 ): Promise<Measured> {
   const load = (concurrency: number) =>
-    runJson<{ failures: number; reqPerSec: number; p50Us: number; p99Us: number }>([
-      LOAD,
-      JSON.stringify({
-        url,
-        method: "POST",
-        body: JSON.stringify(body),
-        headers: { "content-type": "application/json", ...headers },
-        concurrency,
-        durationMs,
-        warmupMs,
-      }),
-    ]);
+    runLoad({ url, body: JSON.stringify(body), headers, concurrency, durationMs, warmupMs });
   const one = await load(1);
   const many = await load(100);
   if (one.failures + many.failures > 0) throw new Error(`calls to ${url} failed during the bench`);

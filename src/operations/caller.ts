@@ -210,7 +210,7 @@ export function createCaller(options: CallerOptions): Caller {
     }
     const local = locals.get(locationKey(entry.location));
     if (!local) start();
-    const settled = entry;
+    const target = entry; // narrowed, for the closures below
 
     return await new Promise<unknown>((resolve, reject) => {
       let run: LocalRun | undefined;
@@ -228,7 +228,7 @@ export function createCaller(options: CallerOptions): Caller {
       };
       const waiting: PendingRequest = {
         requestId,
-        entry: settled,
+        entry: target,
         resolve: (output) => (finish(), resolve(output)),
         reject: (error) => (finish(error.code), reject(error)),
         expire: () =>
@@ -247,14 +247,14 @@ export function createCaller(options: CallerOptions): Caller {
       deadlines.add(requestId, deadline);
       try {
         if (local) {
-          notify((o) => o.requested(request, settled.location.id));
+          notify((o) => o.requested(request, target.location.id));
           run = local(request);
           run.result.then(
             (output) => pending.take(requestId)?.resolve(output),
             (error) => pending.take(requestId)?.reject(toHubError(error)),
           );
         } else {
-          pubsub.publish("call.requested", settled.location.id, request);
+          pubsub.publish("call.requested", target.location.id, request);
         }
       } catch (error) {
         if (pending.take(requestId)) waiting.reject(toHubError(error));

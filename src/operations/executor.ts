@@ -20,7 +20,7 @@ import { type Caller, createCaller } from "./caller.ts";
 import type { NestedCall, OperationLog } from "./context.ts";
 import { LazyAbort } from "./_lazy_abort.ts";
 import type { OperationDefinition } from "./define_operation.ts";
-import { deserializeError, HubError } from "./errors.ts";
+import { deserializeError, type ErrorCode, HubError } from "./errors.ts";
 import { listen } from "./listen.ts";
 import { DeadlineQueue } from "./_deadlines.ts";
 import {
@@ -221,15 +221,16 @@ export function serveOperations(options: ServeOperationsOptions): ServedOperatio
     let run: Running | undefined;
     const result = new Promise<unknown>((resolve, reject) => {
       const definition = byName.get(request.operation);
-      if (closed || !definition || running.has(requestId)) {
-        const why = closed ? "closed" : !definition ? "not served here" : "request id in flight";
-        return reject(
+      const refuse = (code: ErrorCode, why: string) =>
+        reject(
           new HubError(
-            closed ? "unavailable" : !definition ? "not_found" : "conflict",
+            code,
             `Cannot call operation "${request.operation}" at ${location.kind} "${location.id}": ${why}`,
           ),
         );
-      }
+      if (closed) return refuse("unavailable", "closed");
+      if (!definition) return refuse("not_found", "not served here");
+      if (running.has(requestId)) return refuse("conflict", "request id in flight");
       run = {
         name: definition.name,
         controller: new LazyAbort(),

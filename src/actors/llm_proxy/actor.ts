@@ -100,6 +100,12 @@ export function createLlmProxy(ports: LlmProxyPorts): LlmProxy {
         () => attempt.abort(new DOMException("upstream timed out", "TimeoutError")),
         timeoutMs,
       );
+      // A failed attempt (nothing has reached the client): note why, cool the deployment down
+      // unless the client left, and let the loop try the next one.
+      const attemptFailed = (error: unknown) => {
+        failure = fetchFailure(deployment, error, timeoutMs);
+        if (!client.signal.aborted) balancer.fail(deployment);
+      };
       try {
         let response: Response;
         try {
@@ -110,8 +116,7 @@ export function createLlmProxy(ports: LlmProxyPorts): LlmProxy {
             signal: attempt.signal,
           });
         } catch (error) {
-          failure = fetchFailure(deployment, error, timeoutMs);
-          if (!client.signal.aborted) balancer.fail(deployment);
+          attemptFailed(error);
           continue;
         }
         if (response.status === 429 || response.status >= 500) {
@@ -138,8 +143,7 @@ export function createLlmProxy(ports: LlmProxyPorts): LlmProxy {
             body = new Uint8Array(await response.arrayBuffer());
           } catch (error) {
             // Slow or broken body: nothing reached the client yet, so fall back.
-            failure = fetchFailure(deployment, error, timeoutMs);
-            if (!client.signal.aborted) balancer.fail(deployment);
+            attemptFailed(error);
             continue;
           }
           clearTimeout(timer);
@@ -157,8 +161,7 @@ export function createLlmProxy(ports: LlmProxyPorts): LlmProxy {
         try {
           first = await reader.read();
         } catch (error) {
-          failure = fetchFailure(deployment, error, timeoutMs);
-          if (!client.signal.aborted) balancer.fail(deployment);
+          attemptFailed(error);
           continue;
         }
         clearTimeout(timer);

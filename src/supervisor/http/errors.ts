@@ -22,18 +22,22 @@ export function errorBody(error: HubError, requestId?: string, dev = false): Err
   return body;
 }
 
+/** Logs a throw that became `internal` (its cause never reaches the client). */
+export function logIfInternal(c: Context, error: HubError, thrown: unknown): void {
+  if (error.code !== "internal") return;
+  logger("http").error("Unhandled error on {method} {path}: {error}", {
+    method: c.req.method,
+    path: c.req.path,
+    requestId: c.get("requestId"),
+    error: thrown,
+  });
+}
+
 /** Sends any throw as a coded JSON error; unknown throws become `internal` and are logged. */
 export function sendError(c: Context, thrown: unknown, dev = false): Response {
   const error = toHubError(thrown);
   const requestId = c.get("requestId") as string | undefined;
-  if (error.code === "internal") {
-    logger("http").error("Unhandled error on {method} {path}: {error}", {
-      method: c.req.method,
-      path: c.req.path,
-      requestId,
-      error: thrown,
-    });
-  }
+  logIfInternal(c, error, thrown);
   if (error.code === "unauthorized") c.header("WWW-Authenticate", 'Bearer realm="alk hub"');
   return c.json(errorBody(error, requestId, dev), error.mapping.http as ContentfulStatusCode);
 }

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { type ErrorCode, toHubError } from "@alkdev/operations";
 import { openAiError, type OpenAiErrorType } from "../../../llm/mod.ts";
-import { logger } from "../../../logging/mod.ts";
+import { logIfInternal } from "../errors.ts";
 
 const TYPES: Partial<Record<ErrorCode, [OpenAiErrorType, string]>> = {
   bad_request: ["invalid_request_error", "invalid_request"],
@@ -17,14 +17,7 @@ const TYPES: Partial<Record<ErrorCode, [OpenAiErrorType, string]>> = {
 export function sendOpenAiError(c: Context, thrown: unknown): Response {
   const error = toHubError(thrown);
   const requestId = c.get("requestId") as string | undefined;
-  if (error.code === "internal") {
-    logger("http").error("Unhandled error on {method} {path}: {error}", {
-      method: c.req.method,
-      path: c.req.path,
-      requestId,
-      error: thrown,
-    });
-  }
+  logIfInternal(c, error, thrown);
   const [type, code] = TYPES[error.code] ?? ["server_error", error.code];
   const headers: Record<string, string> = {};
   if (requestId) headers["x-request-id"] = requestId;

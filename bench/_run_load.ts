@@ -1,0 +1,52 @@
+/**
+ * Runs `bench/_load.ts` in its own process (so the load never shares an event
+ * loop with the server it measures) and returns what it measured.
+ *
+ * @module
+ */
+
+/** What one load run does. */
+export interface LoadOptions {
+  url: string;
+  /** Default `POST`. */
+  method?: string;
+  body?: string;
+  /** Sent with `content-type: application/json`. */
+  headers?: Record<string, string>;
+  concurrency: number;
+  durationMs: number;
+  warmupMs: number;
+  /** Measure the time to the first body chunk (streams) instead of the whole response. */
+  firstChunk?: boolean;
+}
+
+/** What one load run measured. */
+export interface LoadResult {
+  requests: number;
+  failures: number;
+  reqPerSec: number;
+  p50Us: number;
+  p99Us: number;
+}
+
+const LOAD = new URL("./_load.ts", import.meta.url).pathname;
+
+/** Loads `options.url` from a separate process; rejects if the load process fails. */
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      LOAD,
+      JSON.stringify({
+        method: "POST",
+        ...options,
+        headers: { "content-type": "application/json", ...options.headers },
+      }),
+    ],
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  if (!output.success) throw new Error(`Cannot load ${options.url}: the load process failed`);
+  return JSON.parse(new TextDecoder().decode(output.stdout).trim().split("\n").at(-1)!);
+}
