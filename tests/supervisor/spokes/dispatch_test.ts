@@ -185,11 +185,14 @@ Deno.test("a caller's deadline and abort reach the spoke's handler", async () =>
       await new Promise((resolve) => signals[1].addEventListener("abort", resolve, { once: true }));
     }
     assert.equal((signals[1].reason as HubError).code, "aborted");
-    // The spoke answered both aborted calls, which freed their slots.
+    // The spoke answered both aborted calls, which freed their slots. (Whether an answer
+    // counts as late depends on whether the spoke's own deadline timer or the hub's
+    // call.aborted got there first, so the count is not asserted.)
     while (rig.spokes.stats().inFlight > 0 || spoke.running > 0) {
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
-    assert.equal(rig.spokes.stats().lateResults, 2);
+    assert.equal(rig.spokes.stats().inFlight, 0);
+    assert.ok(rig.spokes.stats().lateResults >= 1); // the aborted one always answers late
   });
 });
 
