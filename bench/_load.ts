@@ -1,7 +1,8 @@
 /**
  * A load generator run as its own process (so it never shares an event loop
  * with the server it measures): `deno run -A bench/_load.ts <json options>`.
- * Prints one JSON line: requests, failures, req/s, p50/p99 µs.
+ * Prints one JSON line: requests (measured), total (warm-up included),
+ * failures, req/s, p50/p99 µs.
  *
  * @module
  */
@@ -11,6 +12,7 @@ import type { LoadOptions } from "./_run_load.ts";
 const options = JSON.parse(Deno.args[0]) as Required<Pick<LoadOptions, "method">> & LoadOptions;
 const latencies: number[] = [];
 let failures = 0;
+let total = 0;
 let measuring = false;
 
 async function worker(until: number): Promise<void> {
@@ -31,6 +33,7 @@ async function worker(until: number): Promise<void> {
       await response.arrayBuffer();
       elapsed = performance.now() - started;
     }
+    total += 1;
     if (!response.ok) failures += 1;
     if (measuring) latencies.push(elapsed * 1000);
   }
@@ -45,6 +48,7 @@ await run(options.durationMs);
 const elapsedS = (performance.now() - started) / 1000;
 console.log(JSON.stringify({
   requests: latencies.length,
+  total,
   failures,
   reqPerSec: latencies.length / elapsedS,
   p50Us: percentile(latencies, 50),

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import process from "node:process";
 
 /** What one load run does. */
 export interface LoadOptions {
@@ -23,6 +24,12 @@ export interface LoadOptions {
 /** What one load run measured. */
 export interface LoadResult {
   requests: number;
+  /**
+   * CPU time of THIS process (every thread) per request, warm-up included:
+   * the server's cost when the server runs in the process that calls
+   * {@linkcode runLoad} (the load itself runs elsewhere).
+   */
+  cpuUsPerRequest: number;
   failures: number;
   reqPerSec: number;
   p50Us: number;
@@ -33,6 +40,7 @@ const LOAD = new URL("./_load.ts", import.meta.url).pathname;
 
 /** Loads `options.url` from a separate process; rejects if the load process fails. */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const cpuBefore = process.cpuUsage();
   const output = await new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -48,5 +56,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     stderr: "inherit",
   }).output();
   if (!output.success) throw new Error(`Cannot load ${options.url}: the load process failed`);
-  return JSON.parse(new TextDecoder().decode(output.stdout).trim().split("\n").at(-1)!);
+  const cpu = process.cpuUsage(cpuBefore);
+  const { total, ...result } = JSON.parse(
+    new TextDecoder().decode(output.stdout).trim().split("\n").at(-1)!,
+  );
+  return { ...result, cpuUsPerRequest: (cpu.user + cpu.system) / Math.max(1, total) };
 }

@@ -3,7 +3,9 @@
  * same run: added latency at 1 connection (p50/p99, non-streaming), added
  * time to first chunk of a stream, and throughput at 50 connections as a
  * ratio to direct. The fake upstream runs in its own process and the load in
- * another, so neither shares the hub's event loop.
+ * another, so neither shares the hub's event loop. A bare proxy built the
+ * same way (`Deno.serve` → Worker `fetch` → back; `_bare_proxy.ts`) is
+ * measured alongside as the floor of this architecture on this machine.
  *
  * `deno run -A bench/llm_proxy.ts [--pool <n>] [--limits] [--rounds <n>] [--database-url <url>]`
  *
@@ -16,6 +18,7 @@ import { join } from "node:path";
 import { startHub } from "../src/supervisor/mod.ts";
 import { printTable, record } from "./_report.ts";
 import { type LoadResult, runLoad } from "./_run_load.ts";
+import { startBareProxy } from "./_bare_proxy.ts";
 
 const FAKE = new URL("../tests/helpers/fake_openai.ts", import.meta.url).pathname;
 const durationMs = 2000;
@@ -82,6 +85,7 @@ const plain = JSON.stringify({ model: "fake-1", messages });
 const streamed = JSON.stringify({ model: "fake-1", messages, stream: true });
 const upstreamChat = `${upstream}/chat/completions`;
 const hubChat = `${hub.url}/v1/chat/completions`;
+const bareProxy = startBareProxy(`${upstream}/chat/completions`);
 
 /** The best of each measurement over `rounds`, direct and hub alternating, so a noisy neighbour hurts both alike. */
 function best(results: LoadResult[]): LoadResult {
@@ -91,6 +95,7 @@ function best(results: LoadResult[]): LoadResult {
     reqPerSec: Math.max(...results.map((r) => r.reqPerSec)),
     p50Us: Math.min(...results.map((r) => r.p50Us)),
     p99Us: Math.min(...results.map((r) => r.p99Us)),
+    cpuUsPerRequest: Math.min(...results.map((r) => r.cpuUsPerRequest)),
   };
 }
 
@@ -109,6 +114,8 @@ try {
     hubTtfc: [],
     directMany: [],
     hubMany: [],
+    bareOne: [],
+    bareMany: [],
   };
   for (let round = 0; round < rounds; round++) {
     runs.directOne.push(await load(upstreamChat, plain, direct, 1));
@@ -117,6 +124,8 @@ try {
     runs.hubTtfc.push(await load(hubChat, streamed, auth, 1, true));
     runs.directMany.push(await load(upstreamChat, plain, direct, 50));
     runs.hubMany.push(await load(hubChat, plain, auth, 50));
+    runs.bareOne.push(await load(bareProxy.url, plain, {}, 1));
+    runs.bareMany.push(await load(bareProxy.url, plain, {}, 50));
   }
   const directOne = best(runs.directOne);
   const hubOne = best(runs.hubOne);
@@ -124,6 +133,8 @@ try {
   const hubTtfc = best(runs.hubTtfc);
   const directMany = best(runs.directMany);
   const hubMany = best(runs.hubMany);
+  const bareOne = best(runs.bareOne);
+  const bareMany = best(runs.bareMany);
   const failures = hubOne.failures + hubTtfc.failures + hubMany.failures;
   if (failures > 0) throw new Error(`${failures} hub requests failed during the bench`);
   const result = {
@@ -144,18 +155,35 @@ try {
       ttfcP50Us: hubTtfc.p50Us,
       ttfcP99Us: hubTtfc.p99Us,
       reqPerSec50: hubMany.reqPerSec,
+      cpuUsPerRequest50: hubMany.cpuUsPerRequest,
+    },
+    bareProxy: {
+      p50Us: bareOne.p50Us,
+      p99Us: bareOne.p99Us,
+      reqPerSec50: bareMany.reqPerSec,
+      cpuUsPerRequest50: bareMany.cpuUsPerRequest,
     },
     addedP50Us: hubOne.p50Us - directOne.p50Us,
     addedP99Us: hubOne.p99Us - directOne.p99Us,
     addedTtfcP50Us: hubTtfc.p50Us - directTtfc.p50Us,
     throughputRatio: hubMany.reqPerSec / directMany.reqPerSec,
+    bareProxyAddedP50Us: bareOne.p50Us - directOne.p50Us,
+    bareProxyThroughputRatio: bareMany.reqPerSec / directMany.reqPerSec,
   };
   const us = (n: number) => n.toFixed(0);
   const title = `LLM gateway vs direct upstream (pool ${poolSize}, ${result.storage}${
     withLimits ? ", limits" : ""
   })`;
   printTable(title, [
-    ["target", "p50 µs", "p99 µs", "TTFC p50 µs", "TTFC p99 µs", "req/s (50 conns)"],
+    [
+      "target",
+      "p50 µs",
+      "p99 µs",
+      "TTFC p50 µs",
+      "TTFC p99 µs",
+      "req/s (50 conns)",
+      "CPU µs/req",
+    ],
     [
       "direct upstream",
       us(directOne.p50Us),
@@ -163,6 +191,7 @@ try {
       us(directTtfc.p50Us),
       us(directTtfc.p99Us),
       us(directMany.reqPerSec),
+      "",
     ],
     [
       "through the hub",
@@ -171,19 +200,40 @@ try {
       us(hubTtfc.p50Us),
       us(hubTtfc.p99Us),
       us(hubMany.reqPerSec),
+      us(hubMany.cpuUsPerRequest),
     ],
     [
-      "added / ratio",
+      "bare proxy (floor)",
+      us(bareOne.p50Us),
+      us(bareOne.p99Us),
+      "",
+      "",
+      us(bareMany.reqPerSec),
+      us(bareMany.cpuUsPerRequest),
+    ],
+    [
+      "hub added / ratio",
       us(result.addedP50Us),
       us(result.addedP99Us),
       us(result.addedTtfcP50Us),
       us(hubTtfc.p99Us - directTtfc.p99Us),
       `${result.throughputRatio.toFixed(2)}×`,
+      "",
+    ],
+    [
+      "bare added / ratio",
+      us(result.bareProxyAddedP50Us),
+      us(bareOne.p99Us - directOne.p99Us),
+      "",
+      "",
+      `${result.bareProxyThroughputRatio.toFixed(2)}×`,
+      "",
     ],
   ]);
   record("llm_proxy", result);
 } finally {
   await hub.stop();
+  await bareProxy.close();
   fakeProcess.kill();
   await fakeProcess.status;
   await Deno.remove(dataDir, { recursive: true });
