@@ -67,6 +67,23 @@ Deno.test("SseFilter handles CRLF event separators", () => {
   assert.equal(filter.usage?.prompt_tokens, 5);
 });
 
+Deno.test("SseFilter keeps CRLF events apart when a read ends between CR and LF", () => {
+  const filter = new SseFilter(true);
+  const crlf = (event: string) => event.replaceAll("\n", "\r\n");
+  const all = crlf(chunk("a")) + crlf(usage) + crlf("data: [DONE]\n\n");
+  // Every cut between the CR and the LF of an event's closing blank line.
+  const cuts = [...all.matchAll(/\r\n\r\n/g)].map((m) => m.index! + 3);
+  let out = "";
+  let at = 0;
+  for (const cut of cuts) {
+    out += text(filter.push(encoder.encode(all.slice(at, cut))));
+    at = cut;
+  }
+  out += text(filter.push(encoder.encode(all.slice(at)))) + text(filter.flush());
+  assert.equal(out, chunk("a") + "data: [DONE]\n\n");
+  assert.equal(filter.usage?.prompt_tokens, 5);
+});
+
 const deployment = (id: string, weight: number): Deployment => {
   const [provider, model] = id.split("/");
   return { id, provider, model, baseURL: "http://x", weight };

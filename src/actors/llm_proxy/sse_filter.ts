@@ -35,13 +35,16 @@ export class SseFilter {
 
   /** Bytes to forward for `bytes` from upstream (the same array when unchanged), or null. */
   push(bytes: Uint8Array): Uint8Array | null {
-    let text = this.#decoder.decode(bytes, { stream: true });
-    if (text.includes("\r")) text = text.replaceAll("\r\n", "\n");
-    else if (this.#pending === "" && text.endsWith("\n\n")) {
+    const text = this.#decoder.decode(bytes, { stream: true });
+    let all: string;
+    // A CRLF may be split across reads (CR at the end of the pending text):
+    // normalise after joining, or the event boundary is missed.
+    if (text.includes("\r") || this.#pending.endsWith("\r")) {
+      all = (this.#pending + text).replaceAll("\r\n", "\n");
+    } else if (this.#pending === "" && text.endsWith("\n\n")) {
       // The common case: the chunk holds whole events.
       return this.#inspect(text) ? bytes : this.#rebuild(text);
-    }
-    const all = this.#pending + text;
+    } else all = this.#pending + text;
     const cut = all.lastIndexOf("\n\n");
     if (cut < 0) {
       this.#pending = all;
