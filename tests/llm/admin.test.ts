@@ -173,3 +173,24 @@ Deno.test("providers API: a hub without providers spawns no proxy actor until on
     assert.equal(answer.choices[0].message.content, "Hello from fake-1!");
   }, { providers: [], aliases: {} });
 });
+
+Deno.test("providers API: two providers added at once on a hub without any both answer 201 and serve", async () => {
+  await withLlmHub(async ({ hub, baseURL, adminKey, fake, key }) => {
+    const create = (name: string, model: string) =>
+      fetch(`${hub.url}/api/v1/llm/providers`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+        body: JSON.stringify({ name, baseURL: fake.url, models: [model] }),
+      });
+    // Both reloads run while the first is still spawning the pool's actor.
+    const created = await Promise.all([create("one", "fake-1"), create("two", "fake-2")]);
+    const bodies = await Promise.all(created.map((r) => r.json()));
+    assert.deepEqual(created.map((r) => r.status), [201, 201], JSON.stringify(bodies));
+    const { key: apiKey } = await key();
+    const client = new OpenAI({ baseURL, apiKey, maxRetries: 0 });
+    for (const model of ["fake-1", "fake-2"]) {
+      const answer = await client.chat.completions.create({ model, messages });
+      assert.equal(answer.choices[0].message.content, `Hello from ${model}!`);
+    }
+  }, { providers: [], aliases: {} });
+});

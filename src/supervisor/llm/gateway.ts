@@ -50,6 +50,7 @@ export async function startLlmGateway(deps: LlmGatewayDeps): Promise<LlmGateway>
   }
   let pool: LlmProxyPool | undefined;
   let closed = false;
+  let reloading: Promise<void> = Promise.resolve();
   const ensurePool = async () => {
     if (pool || closed || catalog.data.providers.length === 0) return;
     pool = await LlmProxyPool.start(deps.actors, settings.poolSize, {
@@ -74,10 +75,16 @@ export async function startLlmGateway(deps: LlmGatewayDeps): Promise<LlmGateway>
     providers,
     db,
     catalog: () => catalog,
-    async reload() {
-      catalog = new Catalog(await providers.catalogData());
-      if (pool) await pool.configure(catalog.data);
-      else await ensurePool();
+    reload() {
+      // One at a time: concurrent reloads would each spawn the pool, or apply
+      // an older read of the providers after a newer one.
+      const run = reloading.then(async () => {
+        catalog = new Catalog(await providers.catalogData());
+        if (pool) await pool.configure(catalog.data);
+        else await ensurePool();
+      });
+      reloading = run.catch(() => {});
+      return run;
     },
     async close() {
       closed = true;
