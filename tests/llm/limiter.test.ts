@@ -84,6 +84,22 @@ async function limiterSpec(t: Deno.TestContext, pair: () => [LlmLimiter, LlmLimi
     }
     assert.equal(admitted(decisions), 5, "the refused request took no request slot");
   });
+
+  await t.step(
+    "a refusal by one limit carries the headers of every limit the key has",
+    async () => {
+      const [a, b] = pair();
+      const limits = { rpm: 1, tpm: 1000 };
+      assert.ok((await a.acquire({ keyId: "k-heads", limits, tokens: 100 })).admitted);
+      const refused = await b.acquire({ keyId: "k-heads", limits, tokens: 100 });
+      assert.equal(!refused.admitted && refused.limit, "requests");
+      assert.equal(refused.headers["x-ratelimit-remaining-requests"], "0");
+      assert.equal(refused.headers["x-ratelimit-limit-tokens"], "1000");
+      // 900 left after the first request's reservation (plus whatever refilled since).
+      const tokens = Number(refused.headers["x-ratelimit-remaining-tokens"]);
+      assert.ok(tokens >= 900 && tokens < 1000, `remaining tokens ${tokens}`);
+    },
+  );
 }
 
 Deno.test("MemoryLimiter: limits, reservations and slots", async (t) => {

@@ -108,11 +108,18 @@ export class MemoryLimiter implements LlmLimiter {
     const now = this.#now();
     const { rpm = 0, tpm = 0, maxParallel = 0 } = limits;
     const levels: Levels = {};
+    // Every level first: a refusal carries the headers of every limit the key has.
     if (rpm > 0) {
       levels.rpm = rpm;
       levels.requests = level(this.#requests.get(keyId), rpm, now);
-      if (levels.requests < 1) {
-        const retryAfterMs = Math.ceil((1 - levels.requests) / (rpm / 60_000));
+    }
+    if (tpm > 0) {
+      levels.tpm = tpm;
+      levels.tokens = level(this.#tokens.get(keyId), tpm, now);
+    }
+    if (rpm > 0) {
+      if (levels.requests! < 1) {
+        const retryAfterMs = Math.ceil((1 - levels.requests!) / (rpm / 60_000));
         return {
           admitted: false,
           limit: "requests",
@@ -122,11 +129,9 @@ export class MemoryLimiter implements LlmLimiter {
       }
     }
     if (tpm > 0) {
-      levels.tpm = tpm;
-      levels.tokens = level(this.#tokens.get(keyId), tpm, now);
-      if (tokens > tpm || levels.tokens < tokens) {
+      if (tokens > tpm || levels.tokens! < tokens) {
         const tooLarge = tokens > tpm;
-        const retryAfterMs = tooLarge ? 0 : Math.ceil((tokens - levels.tokens) / (tpm / 60_000));
+        const retryAfterMs = tooLarge ? 0 : Math.ceil((tokens - levels.tokens!) / (tpm / 60_000));
         return {
           admitted: false,
           limit: tooLarge ? "tokens_too_large" : "tokens",

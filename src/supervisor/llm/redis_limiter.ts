@@ -26,12 +26,13 @@ local function level(key, cap)
 end
 local rn, tn, pn = 0, 0, 0
 local denied, retry = '', 0
+-- Every level first: a refusal carries the headers of every limit the key has.
+if rpm > 0 then rn = level(KEYS[1], rpm) end
+if tpm > 0 then tn = level(KEYS[2], tpm) end
 if rpm > 0 then
-  rn = level(KEYS[1], rpm)
   if rn < 1 then denied = 'requests'; retry = math.ceil((1 - rn) * 60000 / rpm) end
 end
 if denied == '' and tpm > 0 then
-  tn = level(KEYS[2], tpm)
   if cost > tpm then denied = 'tokens_too_large'
   elseif tn < cost then denied = 'tokens'; retry = math.ceil((cost - tn) * 60000 / tpm) end
 end
