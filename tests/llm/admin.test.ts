@@ -194,3 +194,30 @@ Deno.test("providers API: two providers added at once on a hub without any both 
     }
   }, { providers: [], aliases: {} });
 });
+
+Deno.test("providers API: a provider key that is no valid header value is never quoted to clients", async () => {
+  await withLlmHub(async ({ hub, baseURL, adminKey, fake, key }) => {
+    const created = await fetch(`${hub.url}/api/v1/llm/providers`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+      // A pasted key with a line break inside: fetch refuses to send the header.
+      body: JSON.stringify({
+        name: "odd",
+        baseURL: fake.url,
+        apiKey: "sk-odd\nsecret",
+        models: ["m"],
+      }),
+    });
+    assert.equal(created.status, 201);
+    const { key: apiKey } = await key();
+    const response = await fetch(`${baseURL}/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "m", messages }),
+    });
+    assert.equal(response.status, 502);
+    const text = await response.text();
+    assert.equal(JSON.parse(text).error.code, "upstream_unreachable");
+    assert.doesNotMatch(text, /sk-odd|secret/);
+  }, { providers: [], aliases: {} });
+});

@@ -321,10 +321,13 @@ function fetchFailure(deployment: Deployment, error: unknown, timeoutMs: number)
       message: `Upstream "${deployment.id}" did not answer within ${timeoutMs} ms`,
     };
   }
+  // fetch quotes a header value it refuses (a provider key with a line break): never the key.
+  let detail = messageOf(error);
+  if (deployment.apiKey) detail = detail.replaceAll(deployment.apiKey.trim(), "<provider key>");
   return {
     status: 502,
     code: "upstream_unreachable",
-    message: `Cannot reach upstream "${deployment.id}": ${messageOf(error)}`,
+    message: `Cannot reach upstream "${deployment.id}": ${detail}`,
   };
 }
 
