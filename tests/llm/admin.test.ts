@@ -99,6 +99,14 @@ Deno.test("models: a key limited to llm:<provider>:<model> sees and uses only th
       e,
     ) => e);
     assert.ok(denied instanceof OpenAI.NotFoundError);
+    // Retrieving a model it may not use answers as a chat with it does (and as OpenAI does).
+    const hidden = await fetch(`${baseURL}/models/fake-500`, {
+      headers: { authorization: `Bearer ${apiKey}` },
+    });
+    assert.equal(hidden.status, 404);
+    assert.ok(hidden.headers.get("x-request-id"));
+    const { error } = await hidden.json();
+    assert.deepEqual([error.type, error.code], ["invalid_request_error", "model_not_found"]);
   });
 });
 
