@@ -18,13 +18,15 @@ export interface LimitRequest {
   tokens: number;
 }
 
+/** Which limit refused: `requests`, `tokens` (wait), `tokens_too_large` (never fits), `parallel`. */
+type RefusedLimit = "requests" | "tokens" | "tokens_too_large" | "parallel";
+
 /** What {@linkcode LlmLimiter.acquire} decided. */
 export type LimitDecision =
   | { admitted: true; headers: Record<string, string>; lease: LimitLease }
   | {
     admitted: false;
-    /** Which limit refused: `requests`, `tokens` (wait), `tokens_too_large` (never fits), `parallel`. */
-    limit: "requests" | "tokens" | "tokens_too_large" | "parallel";
+    limit: RefusedLimit;
     retryAfterMs: number;
     headers: Record<string, string>;
   };
@@ -107,50 +109,27 @@ export class MemoryLimiter implements LlmLimiter {
   check({ keyId, limits, tokens }: LimitRequest): LimitDecision {
     const now = this.#now();
     const { rpm = 0, tpm = 0, maxParallel = 0 } = limits;
-    const levels: Levels = {};
     // Every level first: a refusal carries the headers of every limit the key has.
-    if (rpm > 0) {
-      levels.rpm = rpm;
-      levels.requests = level(this.#requests.get(keyId), rpm, now);
-    }
-    if (tpm > 0) {
-      levels.tpm = tpm;
-      levels.tokens = level(this.#tokens.get(keyId), tpm, now);
-    }
-    if (rpm > 0) {
-      if (levels.requests! < 1) {
-        const retryAfterMs = Math.ceil((1 - levels.requests!) / (rpm / 60_000));
-        return {
-          admitted: false,
-          limit: "requests",
-          retryAfterMs,
-          headers: rateLimitHeaders(levels),
-        };
-      }
-    }
-    if (tpm > 0) {
-      if (tokens > tpm || levels.tokens! < tokens) {
-        const tooLarge = tokens > tpm;
-        const retryAfterMs = tooLarge ? 0 : Math.ceil((tokens - levels.tokens!) / (tpm / 60_000));
-        return {
-          admitted: false,
-          limit: tooLarge ? "tokens_too_large" : "tokens",
-          retryAfterMs,
-          headers: rateLimitHeaders(levels),
-        };
-      }
+    const requests = rpm > 0 ? level(this.#requests.get(keyId), rpm, now) : Infinity;
+    const available = tpm > 0 ? level(this.#tokens.get(keyId), tpm, now) : Infinity;
+    const levels: Levels = {};
+    if (rpm > 0) Object.assign(levels, { rpm, requests });
+    if (tpm > 0) Object.assign(levels, { tpm, tokens: available });
+    const refuse = (limit: RefusedLimit, retryAfterMs: number): LimitDecision => ({
+      admitted: false,
+      limit,
+      retryAfterMs,
+      headers: rateLimitHeaders(levels),
+    });
+    if (requests < 1) return refuse("requests", Math.ceil((1 - requests) / (rpm / 60_000)));
+    if (tpm > 0 && tokens > tpm) return refuse("tokens_too_large", 0);
+    if (available < tokens) {
+      return refuse("tokens", Math.ceil((tokens - available) / (tpm / 60_000)));
     }
     const inUse = this.#slots.get(keyId) ?? 0;
-    if (maxParallel > 0 && inUse >= maxParallel) {
-      return {
-        admitted: false,
-        limit: "parallel",
-        retryAfterMs: 1000,
-        headers: rateLimitHeaders(levels),
-      };
-    }
-    if (rpm > 0) this.#requests.set(keyId, { level: levels.requests! -= 1, at: now });
-    if (tpm > 0) this.#tokens.set(keyId, { level: levels.tokens! -= tokens, at: now });
+    if (maxParallel > 0 && inUse >= maxParallel) return refuse("parallel", 1000);
+    if (rpm > 0) this.#requests.set(keyId, { level: levels.requests = requests - 1, at: now });
+    if (tpm > 0) this.#tokens.set(keyId, { level: levels.tokens = available - tokens, at: now });
     const lease: LimitLease = { keyId, limits, reserved: tpm > 0 ? tokens : 0 };
     if (maxParallel > 0) {
       this.#slots.set(keyId, inUse + 1);
