@@ -115,6 +115,9 @@ export class SpokeConnection implements Runner {
           name: this.name,
           id: this.id,
         });
+        // A peer that does not read will not finish the close handshake either:
+        // its calls fail now, and no new call is sent into the void.
+        this.#onClosed();
       },
     });
     ws.addEventListener("open", () => {

@@ -357,3 +357,68 @@ Deno.test("keyless sockets get only a small share of the connection slots", asyn
     await Promise.all([spoke.closed, waiting.closed]);
   }, { maxUnauthenticated: 1 });
 });
+
+/**
+ * A spoke over a bare TCP socket: it does the upgrade, registers, and then
+ * reads nothing more — not even the hub's close frame, so no close handshake
+ * ever completes (what a stuck peer does).
+ */
+async function stuckSpoke(url: string, token: string, operations: unknown[]) {
+  const { hostname, port } = new URL(url);
+  const conn = await Deno.connect({ hostname, port: Number(port) });
+  const frame = (text: string) => {
+    const body = new TextEncoder().encode(text);
+    // A client frame is masked; a zero mask leaves the bytes as they are.
+    const head = body.length < 126
+      ? [0x81, 0x80 | body.length]
+      : [0x81, 0x80 | 126, body.length >> 8, body.length & 0xff];
+    return new Uint8Array([...head, 0, 0, 0, 0, ...body]);
+  };
+  await conn.write(new TextEncoder().encode(
+    "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" +
+      `Authorization: Bearer ${token}\r\n\r\n`,
+  ));
+  await conn.write(frame(JSON.stringify(register(operations, "stuck"))));
+  // Read until the registration is acknowledged, then never read again.
+  let seen = "";
+  const buffer = new Uint8Array(4096);
+  while (!seen.includes('"registered"')) {
+    const n = await conn.read(buffer);
+    if (n === null) throw new Error(`hub closed before registering: ${seen}`);
+    seen += new TextDecoder().decode(buffer.subarray(0, n));
+  }
+  return conn;
+}
+
+Deno.test("a slow consumer is dropped at once: its calls fail unavailable and its operations go", async () => {
+  await withRig(async (rig) => {
+    const padded = defineOperation({
+      ...op("lab.padded"),
+      input: Type.Object({ pad: Type.String() }),
+    });
+    const conn = await stuckSpoke(rig.wsUrl, KEYS.spoke.token, [{ ...padded.spec }]);
+    try {
+      // Each call.requested is far above the send bound: the hub soon finds the peer not reading.
+      const pad = "x".repeat(200_000);
+      const calls = Array.from(
+        { length: 8 },
+        () => rig.call("lab.padded", { pad }, { timeoutMs: 5_000 }),
+      );
+      const results = await Promise.all(calls);
+      assert.ok(rig.spokes.stats().slowConsumer >= 1);
+      // Calls sent to the stuck spoke fail unavailable; calls that came after it was
+      // dropped find no such operation. None waits for its deadline.
+      const codes = results.map(({ body }) => (body.error as { code: string }).code);
+      assert.ok(codes.includes("unavailable"), codes.join());
+      assert.ok(
+        codes.every((code) => code === "unavailable" || code === "not_found"),
+        codes.join(),
+      );
+      assert.equal(rig.registry.get("lab.padded"), undefined);
+      assert.equal(rig.spokes.stats().connections, 0);
+    } finally {
+      conn.close();
+    }
+  }, { maxBufferedBytes: 64 * 1024, heartbeatTimeoutMs: 60_000 });
+});
