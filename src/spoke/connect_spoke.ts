@@ -189,6 +189,8 @@ export function connectSpoke(options: ConnectSpokeOptions): Spoke {
         send("register", "register", register);
         return;
       case "registered":
+        // An answer to the register sent before close(): the spoke is leaving all the same.
+        if (state === "closing" || state === "closed") return;
         state = "registered";
         spokeId = message.payload.spokeId;
         attempt = 0;

@@ -14,8 +14,11 @@ interface Received {
   payload: Record<string, unknown>;
 }
 
-/** A scripted hub: welcomes, acknowledges registrations, records every message. */
-function scriptedHub() {
+/**
+ * A scripted hub: welcomes, acknowledges registrations (unless `acknowledge` is
+ * false: then the test sends `registered` itself), records every message.
+ */
+function scriptedHub({ acknowledge = true } = {}) {
   const sockets: WebSocket[] = [];
   const received: Received[] = [];
   const waiters: { match: (m: Received) => boolean; resolve: (m: Received) => void }[] = [];
@@ -42,7 +45,7 @@ function scriptedHub() {
       const value = JSON.parse(event.data);
       for (const message of Array.isArray(value) ? value : [value]) {
         received.push(message);
-        if (message.type === "register") {
+        if (message.type === "register" && acknowledge) {
           socket.send(JSON.stringify({
             type: "registered",
             id: message.id,
@@ -259,6 +262,31 @@ Deno.test("close() tells the hub, lets running calls finish, and aborts what run
     await closing;
     assert.equal(spoke.state, "closed");
     await spoke.closed;
+  } finally {
+    await hub.close();
+  }
+});
+
+Deno.test("a registration acknowledged while close() runs does not bring the spoke back", async () => {
+  const hub = scriptedHub({ acknowledge: false });
+  const events: string[] = [];
+  const spoke = connectSpoke({
+    url: hub.url,
+    apiKey: "alk_key",
+    name: "leaving",
+    operations: [],
+    reconnect: { initialDelayMs: 1, maxDelayMs: 1 },
+    onEvent: (event) => events.push(event.type),
+  });
+  try {
+    const register = await hub.next((m) => m.type === "register");
+    const closing = spoke.close();
+    // The hub acknowledges the registration it was working on before it reads the close.
+    hub.send({ type: "registered", id: register.id, payload: { spokeId: "late", operations: [] } });
+    await closing;
+    assert.equal(spoke.state, "closed");
+    assert.ok(!events.includes("reconnecting"), events.join());
+    assert.equal(hub.sockets.length, 1, "no new connection after close()");
   } finally {
     await hub.close();
   }
