@@ -19,6 +19,7 @@ import {
   toHubError,
 } from "@alkdev/operations";
 import { bindProgress } from "./progress.ts";
+import { MAX_ERROR_MESSAGE } from "./protocol.ts";
 
 /** Where a call's answer and progress go. */
 export interface CallSink {
@@ -161,7 +162,8 @@ export class SpokeCalls {
     }
     return {
       code: hubError.code,
-      message: hubError.message,
+      // The hub refuses a longer message as a malformed frame: the call would never be answered.
+      message: hubError.message.slice(0, MAX_ERROR_MESSAGE),
       ...(hubError.details === undefined ? {} : { details: hubError.details }),
     };
   }

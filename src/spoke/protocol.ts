@@ -29,10 +29,13 @@ const RequestId = Type.String({ minLength: 1, maxLength: 128 });
 const Name = Type.String({ minLength: 1, maxLength: 128 });
 const Limit = Type.Integer({ minimum: 1, maximum: 100_000 });
 
+/** Longest error message on the wire (UTF-16 units); a longer one makes its frame malformed. */
+export const MAX_ERROR_MESSAGE = 8192;
+
 /** A hub error on the wire: a closed-set code, a message, optional details. */
 export const WireErrorSchema = Type.Object({
   code: Type.String({ maxLength: 64 }),
-  message: Type.String({ maxLength: 8192 }),
+  message: Type.String({ maxLength: MAX_ERROR_MESSAGE }),
   details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
 });
 

@@ -338,3 +338,27 @@ Deno.test("progress reported by a handler is published on the hub bus", async ()
     assert.deepEqual(seen, [{ step: 1 }, { step: 2 }]);
   });
 });
+
+Deno.test("a spoke error with a long message reaches its caller, cut to the wire limit", async () => {
+  await withRig(async (rig) => {
+    const failing = defineOperation({
+      name: "lab.fail",
+      kind: "query",
+      description: "Fails with a long message (an upstream body, say)",
+      input: Type.Object({}),
+      output: Type.Null(),
+      access: { scopes: [] },
+      handler: () => {
+        throw new HubError("upstream_error", `Upstream said: ${"x".repeat(10_000)}`);
+      },
+    });
+    await rig.spoke({ operations: [failing] });
+    const { status, body } = await rig.call("lab.fail", {}, { timeoutMs: 3_000 });
+    const error = body.error as { code: string; message: string };
+    assert.equal(status, 502, JSON.stringify(body).slice(0, 200));
+    assert.equal(error.code, "upstream_error");
+    assert.ok(error.message.startsWith("Upstream said: xxx"));
+    assert.ok(error.message.length <= 8192);
+    assert.equal(rig.spokes.stats().malformed, 0);
+  });
+});
