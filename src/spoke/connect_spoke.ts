@@ -160,13 +160,34 @@ export function connectSpoke(options: ConnectSpokeOptions): Spoke {
   };
   const send = <K extends SpokeMessageType>(type: K, id: string, payload: SpokeMessageMap[K]) =>
     outbox?.push(encodeMessage(type, id, payload)) ?? false;
+  // The hub closes the whole connection (1009) on a frame above its limit, failing every
+  // call of the spoke: a message that cannot fit must not be sent.
+  const fits = (message: string) =>
+    message.length * 3 <= maxFrameBytes ||
+    (message.length <= maxFrameBytes && new TextEncoder().encode(message).length <= maxFrameBytes);
   const sink = {
-    responded: (requestId: string, output: unknown) =>
-      void send("call.responded", requestId, { requestId, output }),
+    responded: (requestId: string, output: unknown) => {
+      const message = encodeMessage("call.responded", requestId, { requestId, output });
+      if (fits(message)) return void outbox?.push(message);
+      log?.warn("Output of call {requestId} exceeds {max} bytes: answering payload_too_large", {
+        requestId,
+        max: maxFrameBytes,
+      });
+      sink.failed(requestId, {
+        code: "payload_too_large",
+        message: `Cannot answer call: its output exceeds the ${maxFrameBytes}-byte frame limit`,
+      });
+    },
     failed: (requestId: string, error: HubError | { code: string; message: string }) =>
       void send("call.error", requestId, { requestId, error }),
-    progress: (requestId: string, progress: unknown) =>
-      void send("call.progress", requestId, { requestId, progress }),
+    progress: (requestId: string, progress: unknown) => {
+      const message = encodeMessage("call.progress", requestId, { requestId, progress });
+      if (fits(message)) return void outbox?.push(message);
+      log?.warn("Dropped progress of call {requestId}: it exceeds {max} bytes", {
+        requestId,
+        max: maxFrameBytes,
+      });
+    },
   };
 
   const settleWaiters = (error?: unknown) => {

@@ -362,3 +362,35 @@ Deno.test("a spoke error with a long message reaches its caller, cut to the wire
     assert.equal(rig.spokes.stats().malformed, 0);
   });
 });
+
+Deno.test("an output above the frame limit fails its own call, not the spoke's connection", async () => {
+  await withRig(async (rig) => {
+    const big = defineOperation({
+      name: "lab.big",
+      kind: "query",
+      description: "Returns more than one frame may hold",
+      input: Type.Object({}),
+      output: Type.Object({ data: Type.String() }),
+      access: { scopes: [] },
+      handler: () => ({ data: "x".repeat(70_000) }),
+    });
+    const releases: (() => void)[] = [];
+    const started = gate();
+    const events: string[] = [];
+    await rig.spoke({
+      operations: [big, holder("a", (release) => (releases.push(release), started.resolve()))],
+      maxFrameBytes: 64 * 1024,
+      onEvent: (event) => events.push(event.type),
+    });
+    const running = rig.call("lab.hold", {});
+    await started.promise;
+    const { status, body } = await rig.call("lab.big", {});
+    assert.equal(status, 413, JSON.stringify(body).slice(0, 200));
+    assert.equal((body.error as { code: string }).code, "payload_too_large");
+    // The other call on the same spoke was not cut off with it.
+    releases[0]();
+    assert.equal((await running).status, 200);
+    assert.ok(!events.includes("disconnected"), events.join());
+    assert.equal(rig.spokes.stats().oversized, 0);
+  }, { maxFrameBytes: 64 * 1024 });
+});
