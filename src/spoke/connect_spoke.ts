@@ -371,7 +371,9 @@ export function connectSpoke(options: ConnectSpokeOptions): Spoke {
       outbox?.flush();
       socket.close(1000, "spoke closed");
       // The close event finishes; a hub that never answers the close must not hold us.
-      await Promise.race([stopped.promise, new Promise((r) => setTimeout(r, 2_000))]);
+      let fallback: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([stopped.promise, new Promise((r) => fallback = setTimeout(r, 2_000))]);
+      clearTimeout(fallback); // or it keeps the process alive for 2 s more
       finish();
     })();
     return closing;
