@@ -174,15 +174,25 @@ export function createSpokeServer(options: SpokeServerOptions): SpokeServer {
           `Cannot open spoke connection: subprotocol must be "${SUBPROTOCOL}"`,
         );
       }
-      if (connections.size >= maxConnections) {
-        throw new HubError(
-          "unavailable",
-          `Cannot open spoke connection: ${maxConnections} connections are open`,
-        );
-      }
+      const refuseIfFullOrStopping = () => {
+        if (closed) {
+          throw new HubError("unavailable", "Cannot open spoke connection: the hub is stopping");
+        }
+        if (connections.size >= maxConnections) {
+          throw new HubError(
+            "unavailable",
+            `Cannot open spoke connection: ${maxConnections} connections are open`,
+          );
+        }
+      };
+      refuseIfFullOrStopping();
       const bearer = bearerOf(c.req.header("authorization"));
       let key: VerifiedApiKey | undefined;
       if (bearer !== undefined) key = await options.verifier().verify(bearer);
+      // Checked again: while the key was verified, other upgrades may have taken the last
+      // slots, or close() may have begun (it would never close a connection added now).
+      // From here to `connections.add` nothing awaits.
+      refuseIfFullOrStopping();
       // Sockets that have not authenticated yet get a small share, so keyless
       // clients cannot take every slot from real spokes.
       let unauthenticated = 0;

@@ -101,9 +101,12 @@ export interface SpokeRig {
   close(): Promise<void>;
 }
 
-/** Starts the rig on a loopback port; `hubOperations` are served by the "hub" itself. */
+/**
+ * Starts the rig on a loopback port; `hubOperations` are served by the "hub" itself. A
+ * `verifier` in `options` replaces the fixed token map for `/ws` upgrades only.
+ */
 export function startSpokeRig(
-  options: Partial<Omit<SpokeServerOptions, "registry" | "pubsub" | "verifier">> = {},
+  options: Partial<Omit<SpokeServerOptions, "registry" | "pubsub">> = {},
   hubOperations: OperationDefinition[] = [],
 ): SpokeRig {
   const pubsub = createPubSub<HubEvents>();

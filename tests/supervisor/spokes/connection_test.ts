@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import Type from "typebox";
 import { defineOperation, ERROR_MAP, HubError } from "@alkdev/operations";
 import { connectSpoke } from "../../../src/spoke/mod.ts";
-import { KEYS, rawSocket, withRig } from "./_rig.ts";
+import type { ApiKeyVerifier } from "../../../src/auth/mod.ts";
+import { gate, KEYS, rawSocket, withRig } from "./_rig.ts";
 
 const op = (name: string) =>
   defineOperation({
@@ -356,6 +357,71 @@ Deno.test("keyless sockets get only a small share of the connection slots", asyn
     waiting.ws.close();
     await Promise.all([spoke.closed, waiting.closed]);
   }, { maxUnauthenticated: 1 });
+});
+
+/**
+ * A key verifier for `/ws` upgrades that holds every verification until `release()`;
+ * `entered` resolves once `count` verifications are waiting.
+ */
+function heldVerifier(count: number) {
+  const entered = gate();
+  const released = gate();
+  let waiting = 0;
+  const verifier: ApiKeyVerifier = {
+    async verify(token) {
+      if (++waiting === count) entered.resolve();
+      await released.promise;
+      const found = Object.values(KEYS).find((entry) => entry.token === token);
+      if (!found) throw new HubError("unauthorized", "Invalid API key");
+      return found.key;
+    },
+  };
+  return { verifier: () => verifier, entered: entered.promise, release: () => released.resolve() };
+}
+
+/** A WebSocket with a header key: `outcome` says whether the upgrade succeeded. */
+function upgrade(url: string, token: string) {
+  const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` } });
+  const closed = new Promise((resolve) => ws.addEventListener("close", resolve, { once: true }));
+  const outcome = new Promise<"open" | "refused">((resolve) => {
+    ws.addEventListener("open", () => resolve("open"), { once: true });
+    ws.addEventListener("error", () => resolve("refused"), { once: true });
+  });
+  return { ws, closed, outcome };
+}
+
+Deno.test("upgrades still verifying their key when the last slot goes are refused", async () => {
+  const held = heldVerifier(2);
+  await withRig(async (rig) => {
+    // Both pass the connection limit before either key is verified.
+    const first = upgrade(rig.wsUrl, KEYS.spoke.token);
+    const second = upgrade(rig.wsUrl, KEYS.spoke.token);
+    await held.entered;
+    held.release();
+    const outcomes = await Promise.all([first.outcome, second.outcome]);
+    assert.deepEqual(outcomes.toSorted(), ["open", "refused"]);
+    assert.equal(rig.spokes.stats().connections, 1);
+    first.ws.close();
+    second.ws.close();
+    await Promise.all([first.closed, second.closed]);
+  }, { maxConnections: 1, verifier: held.verifier });
+});
+
+Deno.test("an upgrade still verifying its key when close() begins is refused", async () => {
+  const held = heldVerifier(1);
+  await withRig(async (rig) => {
+    const late = upgrade(rig.wsUrl, KEYS.spoke.token);
+    await held.entered;
+    const closing = rig.spokes.close();
+    held.release();
+    // Before the fix, the connection was added after close() had closed the others, and
+    // stayed open.
+    assert.equal(await late.outcome, "refused");
+    assert.equal(rig.spokes.stats().connections, 0);
+    await closing;
+    late.ws.close();
+    await late.closed;
+  }, { verifier: held.verifier });
 });
 
 /**
