@@ -5,7 +5,7 @@ import {
   type CallToolResult,
   ToolListChangedNotificationSchema,
 } from "@modelcontextprotocol/sdk/types.js";
-import { defineOperation, HubError } from "@alkdev/operations";
+import { defineOperation, HubError, listen } from "@alkdev/operations";
 import { reportProgress } from "../../../src/spoke/mod.ts";
 import { gate, KEYS, rawSocket, withRig } from "./_rig.ts";
 
@@ -193,6 +193,68 @@ Deno.test("a caller's deadline and abort reach the spoke's handler", async () =>
     }
     assert.equal(rig.spokes.stats().inFlight, 0);
     assert.ok(rig.spokes.stats().lateResults >= 1); // the aborted one always answers late
+  });
+});
+
+Deno.test("answers after the hub gave up on a call count as late, not unknown", async () => {
+  await withRig(async (rig) => {
+    const raw = await rawSocket(rig.wsUrl, KEYS.spoke.token);
+    await raw.next("welcome");
+    raw.send({
+      type: "register",
+      id: "r",
+      payload: {
+        protocol: 1,
+        name: "raw",
+        version: "1",
+        maxInFlight: 4,
+        operations: [{ ...echo.spec }],
+      },
+    });
+    await raw.next("registered");
+    const before = rig.spokes.stats();
+
+    // A caller that stops waiting itself: the hub passes its abort on to the spoke.
+    const gaveUp = await rig.call("lab.echo", { text: "a" }, { timeoutMs: 200 });
+    assert.equal(gaveUp.status, 504, JSON.stringify(gaveUp.body));
+    const first = await raw.next("call.requested");
+    await raw.next("call.aborted");
+
+    // A caller that never aborts (straight on the bus): past deadline + grace the hub answers
+    // `timeout` itself. The sweep that does so has dropped the first call too (its deadline
+    // is earlier).
+    const hubAnswer = gate<string>();
+    const watching = listen(rig.pubsub, "call.error", ({ payload }) => {
+      hubAnswer.resolve(payload.error.code);
+    }, { id: "late-2" });
+    rig.pubsub.publish("call.requested", "spokes", {
+      requestId: "late-2",
+      operation: "lab.echo",
+      input: { text: "b" },
+      deadline: Date.now() + 200,
+      identity: { scopes: ["admin"], via: "test" },
+    });
+    const second = await raw.next("call.requested");
+    assert.equal(second.payload.requestId, "late-2");
+    assert.equal(await hubAnswer.promise, "timeout");
+    await watching.close();
+
+    // Now the spoke answers both; a heartbeat after them comes back once both are handled.
+    for (const request of [first, second]) {
+      const requestId = request.payload.requestId;
+      raw.send({
+        type: "call.error",
+        id: requestId,
+        payload: { requestId, error: { code: "timeout", message: "too slow" } },
+      });
+    }
+    raw.send({ type: "heartbeat", id: "after-answers", payload: {} });
+    while ((await raw.next("heartbeat")).id !== "after-answers");
+    const after = rig.spokes.stats();
+    assert.equal(after.lateResults - before.lateResults, 2);
+    assert.equal(after.unknownResults, before.unknownResults);
+    raw.ws.close();
+    await raw.closed;
   });
 });
 
