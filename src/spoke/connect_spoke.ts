@@ -93,6 +93,13 @@ const FATAL_CODES = new Set([4400, 4401, 4403, 4409]);
 // Refusals of a registration that a retry would meet again.
 const FATAL_ERRORS = new Set(["unauthorized", "forbidden", "bad_request", "conflict"]);
 const SPOKE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/;
+// The hub's bounds of `maxInFlight` (spoke-wide and per operation, docs/protocol.md): a
+// register frame outside them is malformed, and the hub closes the connection for good.
+const MAX_IN_FLIGHT = 100_000;
+
+function isInFlightLimit(value: number): boolean {
+  return Number.isInteger(value) && value >= 1 && value <= MAX_IN_FLIGHT;
+}
 
 function wsUrl(url: string | URL): string {
   const parsed = new URL(url);
@@ -124,6 +131,20 @@ export function connectSpoke(options: ConnectSpokeOptions): Spoke {
   const byName = new Map(entries.map((entry) => [entry.operation.name, entry.operation]));
   if (byName.size !== entries.length) {
     throw new TypeError(`Cannot connect spoke "${options.name}": duplicate operation names`);
+  }
+  for (const entry of entries) {
+    if (entry.maxInFlight !== undefined && !isInFlightLimit(entry.maxInFlight)) {
+      throw new TypeError(
+        `Cannot connect spoke "${options.name}": maxInFlight ${entry.maxInFlight} of operation ` +
+          `"${entry.operation.name}" must be an integer from 1 to ${MAX_IN_FLIGHT}`,
+      );
+    }
+  }
+  if (options.maxInFlight !== undefined && !isInFlightLimit(options.maxInFlight)) {
+    throw new TypeError(
+      `Cannot connect spoke "${options.name}": maxInFlight ${options.maxInFlight} must be an ` +
+        `integer from 1 to ${MAX_IN_FLIGHT}`,
+    );
   }
   const url = wsUrl(options.url);
   const maxInFlight = options.maxInFlight ?? 16;

@@ -346,3 +346,28 @@ Deno.test("connectSpoke refuses duplicate operation names", () => {
     TypeError,
   );
 });
+
+Deno.test("connectSpoke refuses a maxInFlight the hub would refuse", () => {
+  const op = defineOperation({
+    name: "lab.limited",
+    kind: "query",
+    description: "",
+    input: Type.Object({}),
+    output: Type.Null(),
+    access: { scopes: [] },
+    handler: () => null,
+  });
+  const base = { url: "ws://127.0.0.1:1/ws", apiKey: "k", name: "x" };
+  for (const bad of [0, -1, 1.5, NaN, Infinity, 100_001]) {
+    assert.throws(
+      () => connectSpoke({ ...base, operations: [op], maxInFlight: bad }),
+      TypeError,
+      `spoke maxInFlight ${bad}`,
+    );
+    assert.throws(
+      () => connectSpoke({ ...base, operations: [{ operation: op, maxInFlight: bad }] }),
+      TypeError,
+      `operation maxInFlight ${bad}`,
+    );
+  }
+});
