@@ -88,9 +88,12 @@ export interface RunnerPoolStats {
   queued: number;
   dispatched: number;
   retried: number;
-  /** Answers for calls the hub does not know, or that ran on another spoke. */
+  /**
+   * Answers for calls the hub does not know (including those it gave up on at
+   * deadline + grace and forgot), or that ran on another spoke.
+   */
   unknownResults: number;
-  /** Answers after the caller stopped waiting (aborted, timed out). */
+  /** Answers after the caller stopped waiting (aborted, timed out) but before the hub gave up. */
   lateResults: number;
 }
 
@@ -104,8 +107,6 @@ export class RunnerPool {
   readonly #pools = new Map<string, Pool>();
   readonly #offersOf = new Map<Runner, Map<string, Offer>>();
   readonly #jobs = new Map<string, Job>();
-  /** Calls the hub gave up on (deadline + grace) that their spoke has not answered yet, oldest first. */
-  readonly #abandoned = new Map<string, Runner>();
   readonly #listening: Listening[];
   readonly #sweeper: ReturnType<typeof setInterval>;
   #closed = false;
@@ -187,9 +188,6 @@ export class RunnerPool {
     if (!offers) return;
     this.#offersOf.delete(runner);
     for (const offer of offers.values()) offer.pool.offers.delete(runner.id);
-    for (const [requestId, ran] of this.#abandoned) {
-      if (ran === runner) this.#abandoned.delete(requestId);
-    }
     const orphans = [...this.#jobs.values()].filter((job) => job.offer?.runner === runner);
     for (const job of orphans) {
       const { pool } = job.offer!;
@@ -228,13 +226,7 @@ export class RunnerPool {
   settle(runner: Runner, requestId: string, outcome: Outcome): void {
     const job = this.#jobs.get(requestId);
     if (!job || job.offer?.runner !== runner) {
-      // The answer the spoke still owed for a call the hub gave up on: late, not unknown.
-      if (!job && this.#abandoned.get(requestId) === runner) {
-        this.#abandoned.delete(requestId);
-        this.#counts.lateResults += 1;
-      } else {
-        this.#counts.unknownResults += 1;
-      }
+      this.#counts.unknownResults += 1;
       return;
     }
     this.#release(job);
@@ -441,18 +433,10 @@ export class RunnerPool {
       );
       if (job.aborted) this.#jobs.delete(request.requestId);
       else this.#finish(job, { error }, runner.id);
-      // The spoke still owes an answer; a spoke that never sends it must not grow this forever.
-      this.#abandoned.set(request.requestId, runner);
-      if (this.#abandoned.size > MAX_ABANDONED) {
-        this.#abandoned.delete(this.#abandoned.keys().next().value!);
-      }
       this.#pump(runner);
     }
   }
 }
-
-/** Abandoned calls remembered for counting their late answers; older ones count as unknown. */
-const MAX_ABANDONED = 10_000;
 
 function abortOf(request: CallRequested) {
   return { requestId: request.requestId, reason: "timeout" as const };
