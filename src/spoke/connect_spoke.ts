@@ -22,6 +22,7 @@ import {
   FrameDecoder,
   type HubMessage,
   HubMessageSchemas,
+  MAX_IN_FLIGHT,
   PROTOCOL_VERSION,
   type SpokeMessageMap,
   type SpokeMessageType,
@@ -93,10 +94,8 @@ const FATAL_CODES = new Set([4400, 4401, 4403, 4409]);
 // Refusals of a registration that a retry would meet again.
 const FATAL_ERRORS = new Set(["unauthorized", "forbidden", "bad_request", "conflict"]);
 const SPOKE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/;
-// The hub's bounds of `maxInFlight` (spoke-wide and per operation, docs/protocol.md): a
-// register frame outside them is malformed, and the hub closes the connection for good.
-const MAX_IN_FLIGHT = 100_000;
-
+// A `maxInFlight` outside the protocol's bounds makes the register frame malformed, and the
+// hub closes the connection for good.
 function isInFlightLimit(value: number): boolean {
   return Number.isInteger(value) && value >= 1 && value <= MAX_IN_FLIGHT;
 }

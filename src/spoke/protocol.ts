@@ -27,7 +27,9 @@ export const MAX_OPERATIONS = 256;
 const Id = Type.String({ maxLength: 256 });
 const RequestId = Type.String({ minLength: 1, maxLength: 128 });
 const Name = Type.String({ minLength: 1, maxLength: 128 });
-const Limit = Type.Integer({ minimum: 1, maximum: 100_000 });
+/** Largest `maxInFlight` (spoke-wide or per operation) a register frame may carry. */
+export const MAX_IN_FLIGHT = 100_000;
+const Limit = Type.Integer({ minimum: 1, maximum: MAX_IN_FLIGHT });
 
 /** Longest error message on the wire (UTF-16 units); a longer one makes its frame malformed. */
 export const MAX_ERROR_MESSAGE = 8192;
