@@ -3,8 +3,10 @@ export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.max(0, Math.ceil(ms))}ms`;
   const seconds = Math.ceil(ms / 100) / 10;
   if (seconds < 60) return `${seconds}s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes}m${Math.round(seconds - minutes * 60)}s`;
+  // Whole seconds from here on, rounded before splitting so 119.5 s is `2m0s`, not `1m60s`.
+  const whole = Math.round(seconds);
+  const minutes = Math.floor(whole / 60);
+  if (minutes < 60) return `${minutes}m${whole - minutes * 60}s`;
   const hours = Math.floor(minutes / 60);
-  return `${hours}h${minutes - hours * 60}m${Math.round(seconds - minutes * 60)}s`;
+  return `${hours}h${minutes - hours * 60}m${whole - minutes * 60}s`;
 }

@@ -137,6 +137,13 @@ Deno.test("formatDuration writes OpenAI's reset durations", () => {
   assert.equal(formatDuration(360_000), "6m0s");
 });
 
+Deno.test("formatDuration carries rounded seconds into the minute and the hour", () => {
+  assert.equal(formatDuration(119_500), "2m0s");
+  assert.equal(formatDuration(60_500), "1m1s");
+  assert.equal(formatDuration(3_599_500), "1h0m0s");
+  assert.equal(formatDuration(3_661_000), "1h1m1s");
+});
+
 Deno.test("deploymentScope() keeps a model's scope from granting models whose names extend it", () => {
   const one = deploymentScope({ provider: "ollama", model: "llama3" });
   const other = deploymentScope({ provider: "ollama", model: "llama3:70b" });
