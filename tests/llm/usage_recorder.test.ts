@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { count } from "drizzle-orm";
-import { type Database, llmUsage, type NewLlmUsageRow } from "../../src/storage/mod.ts";
+import { type Database, type HubDb, llmUsage, type NewLlmUsageRow } from "../../src/storage/mod.ts";
 import { queryUsage, UsageRecorder } from "../../src/supervisor/llm/mod.ts";
 import { freshPglite, freshPostgres } from "../helpers/db.ts";
 import { TEST_DATABASE_URL } from "../helpers/services.ts";
@@ -96,4 +96,24 @@ Deno.test({
   async fn(t) {
     await recorderSpec(t, () => freshPostgres());
   },
+});
+
+Deno.test("UsageRecorder: while a failed write waits for its retry, new records only queue", async () => {
+  let inserts = 0;
+  const down = {
+    execute() {
+      inserts++;
+      return Promise.reject(new Error("database down"));
+    },
+  } as unknown as HubDb;
+  const recorder = new UsageRecorder(down, { maxBatch: 2, flushIntervalMs: 60_000 });
+  recorder.record(row("k", "m", 1));
+  recorder.record(row("k", "m", 1)); // a full batch: written at once, and fails
+  await recorder.flush(); // fails again: the rows wait for the retry timer
+  const before = inserts;
+  for (let i = 0; i < 5; i++) recorder.record(row("k", "m", 1));
+  // Only close() writes now: one batch insert and one insert per row of it.
+  await recorder.close();
+  assert.equal(inserts - before, 3);
+  assert.equal(recorder.pending, 7);
 });

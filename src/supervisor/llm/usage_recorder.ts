@@ -30,6 +30,8 @@ export class UsageRecorder {
   /** Records written or dropped (the queue holds the rest). */
   #written = 0;
   #busy = false;
+  /** A write failed and its retry timer is armed: records only queue until it fires. */
+  #retrying = false;
   #waiters: Array<{ count: number; resolve(): void }> = [];
 
   constructor(db: HubDb, options: UsageRecorderOptions = {}) {
@@ -50,7 +52,8 @@ export class UsageRecorder {
       this.#queue.shift();
       this.#written++;
     }
-    if (this.#closed || (this.#queue.length >= this.#maxBatch && !this.#busy)) void this.flush();
+    const full = this.#queue.length >= this.#maxBatch && !this.#busy && !this.#retrying;
+    if (this.#closed || full) void this.flush();
     else this.#arm(this.#interval);
   }
 
@@ -98,6 +101,7 @@ export class UsageRecorder {
   // busy hub writes one batch per interval rather than inserting nonstop.
   async #write(upTo: number): Promise<void> {
     this.#busy = true;
+    this.#retrying = false;
     try {
       while (this.#queue.length > 0 && this.#written < upTo) {
         const batch = this.#queue.splice(0, Math.min(this.#maxBatch, upTo - this.#written));
@@ -114,6 +118,7 @@ export class UsageRecorder {
               count: batch.length,
               error,
             });
+            this.#retrying = true;
             this.#arm(this.#interval * 4);
             return;
           }
