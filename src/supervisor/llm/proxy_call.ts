@@ -5,7 +5,7 @@ import {
   openAiError,
   type OpenAiErrorType,
 } from "../../llm/mod.ts";
-import type { LlmEndpoint, ProxySummary } from "../../actors/llm_proxy/mod.ts";
+import type { LlmEndpoint, ProxyResponse, ProxySummary } from "../../actors/llm_proxy/mod.ts";
 import type { NewLlmUsageRow } from "../../storage/mod.ts";
 import type { LlmGateway } from "./gateway.ts";
 import { hasLimits, type LimitLease } from "./limiter.ts";
@@ -197,8 +197,21 @@ export async function proxyCall(gateway: LlmGateway, input: ProxyCallInput): Pro
         controller!.enqueue(data);
       } catch { /* the client is gone; the abort reaches the actor */ }
     };
+    // Ends a stream already started with an OpenAI-style error payload.
+    const failStream = (payload: unknown, summary: ProxySummary) => {
+      write(encoder.encode(`data: ${JSON.stringify(payload)}\n\n`));
+      try {
+        controller!.close();
+      } catch { /* already cancelled */ }
+      done(200, summary);
+    };
     const sink: ProxySink = {
       response(message) {
+        if (controller) {
+          // The actor failed after the stream started: its answer can only end the stream.
+          failStream(errorPayloadOf(message), message.summary);
+          return;
+        }
         ttfcMs = performance.now() - started;
         resolve(
           new Response(message.body, {
@@ -257,12 +270,7 @@ export async function proxyCall(gateway: LlmGateway, input: ProxyCallInput): Pro
           attempts: 1,
         };
         if (controller) {
-          const payload = openAiError(message, "server_error", "actor_unavailable");
-          write(encoder.encode(`data: ${JSON.stringify(payload)}\n\n`));
-          try {
-            controller.close();
-          } catch { /* already cancelled */ }
-          done(200, summary);
+          failStream(openAiError(message, "server_error", "actor_unavailable"), summary);
           return;
         }
         resolve(
@@ -293,4 +301,18 @@ export async function proxyCall(gateway: LlmGateway, input: ProxyCallInput): Pro
     if (input.signal.aborted) abort();
     else input.signal.addEventListener("abort", onAbort, { once: true });
   });
+}
+
+/** The OpenAI error a whole response carries, or one saying it failed. */
+function errorPayloadOf(message: ProxyResponse): unknown {
+  try {
+    const body = JSON.parse(new TextDecoder().decode(message.body));
+    if (typeof body?.error === "object" && body.error !== null) return body;
+  } catch { /* not JSON: described below */ }
+  const code = message.summary.errorCode ?? "internal";
+  return openAiError(
+    `Cannot finish request: the proxy answered HTTP ${message.status} mid-stream`,
+    "server_error",
+    code,
+  );
 }

@@ -1,0 +1,77 @@
+/**
+ * The supervisor's side of the gateway without Workers: proxyCall driven by
+ * a fake pool, and the pool driven by a fake actor system.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import type { ProxySummary } from "../../src/actors/llm_proxy/mod.ts";
+import { Catalog, openAiError } from "../../src/llm/mod.ts";
+import type { NewLlmUsageRow } from "../../src/storage/mod.ts";
+import {
+  type LlmGateway,
+  MemoryLimiter,
+  proxyCall,
+  type ProxySink,
+} from "../../src/supervisor/llm/mod.ts";
+
+const encoder = new TextEncoder();
+
+const catalogData = {
+  providers: [{ name: "local", baseURL: "http://upstream/v1", models: ["m"] }],
+  aliases: {},
+};
+
+/** A gateway whose pool hands every request's sink to `drive`. */
+function fakeGateway(drive: (sink: ProxySink) => void) {
+  const records: NewLlmUsageRow[] = [];
+  const catalog = new Catalog(catalogData);
+  const gateway = {
+    pool: {
+      dispatch(_input: unknown, sink: ProxySink) {
+        drive(sink);
+        return () => {};
+      },
+    },
+    limiter: new MemoryLimiter(),
+    usage: { record: (row: NewLlmUsageRow) => records.push(row) },
+    catalog: () => catalog,
+  } as unknown as LlmGateway;
+  return { gateway, records };
+}
+
+const chatStream = (gateway: LlmGateway) =>
+  proxyCall(gateway, {
+    requestId: "req-1",
+    key: { id: "k", name: "k", prefix: "k", scopes: ["llm"], limits: {} },
+    endpoint: "chat",
+    body: JSON.stringify({ model: "m", stream: true, messages: [] }),
+    signal: new AbortController().signal,
+  });
+
+Deno.test("proxyCall: a whole response after the stream started ends the stream with its error", async () => {
+  const first = 'data: {"choices":[{"index":0,"delta":{"content":"a"}}]}\n\n';
+  const error = openAiError("Cannot proxy request: boom", "server_error", "internal");
+  const summary: ProxySummary = {
+    provider: null,
+    model: null,
+    inputTokens: 0,
+    outputTokens: 0,
+    estimated: true,
+    errorCode: "internal",
+    ttfcMs: null,
+    attempts: 0,
+  };
+  // What the actor posts when `run` throws after the head went out.
+  const { gateway, records } = fakeGateway((sink) => {
+    sink.head(encoder.encode(first));
+    const body = encoder.encode(JSON.stringify(error));
+    sink.response({ t: "res", id: 1, status: 500, body, summary });
+  });
+  const response = await chatStream(gateway);
+  assert.equal(response.headers.get("content-type"), "text/event-stream; charset=utf-8");
+  // Resolves only once the stream is closed.
+  assert.equal(await response.text(), `${first}data: ${JSON.stringify(error)}\n\n`);
+  assert.equal(records.length, 1);
+  assert.equal(records[0].errorCode, "internal");
+});
