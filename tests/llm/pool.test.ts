@@ -6,10 +6,12 @@
  */
 import assert from "node:assert/strict";
 import type { ProxySummary } from "../../src/actors/llm_proxy/mod.ts";
-import { Catalog, openAiError } from "../../src/llm/mod.ts";
+import { Catalog, type CatalogData, openAiError } from "../../src/llm/mod.ts";
 import type { NewLlmUsageRow } from "../../src/storage/mod.ts";
+import type { ActorStateChange, ActorSystem } from "../../src/supervisor/actors/mod.ts";
 import {
   type LlmGateway,
+  LlmProxyPool,
   MemoryLimiter,
   proxyCall,
   type ProxySink,
@@ -74,4 +76,54 @@ Deno.test("proxyCall: a whole response after the stream started ends the stream 
   assert.equal(await response.text(), `${first}data: ${JSON.stringify(error)}\n\n`);
   assert.equal(records.length, 1);
   assert.equal(records[0].errorCode, "internal");
+});
+
+Deno.test("LlmProxyPool: a catalog change while a restarted member attaches still reaches it", async () => {
+  const before: CatalogData = { providers: [], aliases: {} };
+  const after: CatalogData = catalogData;
+  const configured: CatalogData[] = [];
+  const answers: Promise<void>[] = [];
+  let gate: Promise<void> | undefined; // the answer to the next configure call, if held
+  const reached = Promise.withResolvers<void>();
+  const api = {
+    attach: () => Promise.resolve(),
+    configure(catalog: CatalogData) {
+      configured.push(catalog);
+      const answer = gate ?? Promise.resolve();
+      if (gate) reached.resolve();
+      gate = undefined;
+      answers.push(answer);
+      return answer;
+    },
+  };
+  let onChange: (change: ActorStateChange) => void = () => {};
+  const system = {
+    onStateChange(listener: (change: ActorStateChange) => void) {
+      onChange = listener;
+      return () => {};
+    },
+    start: () => Promise.resolve({ id: "llm-proxy-0", api }),
+  } as unknown as ActorSystem;
+  const pool = await LlmProxyPool.start(system, 1, { timeoutMs: 1000, cooldownMs: 1000 }, before);
+  try {
+    // The worker restarts: the member detaches, then attaches again.
+    const change = (state: string, previous: string) =>
+      onChange({ actor: { id: "llm-proxy-0", state }, previous } as unknown as ActorStateChange);
+    change("restarting", "running");
+    assert.equal(pool.ready, 0);
+    const release = Promise.withResolvers<void>();
+    gate = release.promise;
+    change("running", "restarting");
+    await reached.promise; // the attach is sending the catalog it read: `before`
+    await pool.configure(after); // the member has no port yet, so configure() skips it
+    release.resolve();
+    // The attach awaited the held answer before this test did, so it has moved on by now:
+    // either it sent the new catalog, or (the bug) it took its port with the old one.
+    await release.promise;
+    assert.deepEqual(configured, [before, before, after]);
+    await answers.at(-1);
+    assert.equal(pool.ready, 1);
+  } finally {
+    pool.close();
+  }
 });

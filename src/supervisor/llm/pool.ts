@@ -142,7 +142,13 @@ export class LlmProxyPool {
     const { port1, port2 } = new MessageChannel();
     port1.onmessage = (event: MessageEvent<FromActor>) => this.#receive(member, event.data);
     await member.handle.api.attach(transfer(port2, [port2]));
-    await member.handle.api.configure(this.#catalog);
+    // configure() skips a member without a port: until the port is set, resend
+    // whatever catalog replaced the one just sent.
+    let sent: CatalogData;
+    do {
+      sent = this.#catalog;
+      await member.handle.api.configure(sent);
+    } while (sent !== this.#catalog);
     member.port = port1;
   }
 
