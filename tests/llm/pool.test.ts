@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import type { ProxySummary } from "../../src/actors/llm_proxy/mod.ts";
 import { Catalog, type CatalogData, openAiError } from "../../src/llm/mod.ts";
-import type { NewLlmUsageRow } from "../../src/storage/mod.ts";
+import type { KeyRing, LlmProviderConfig } from "../../src/config/mod.ts";
+import type { HubDb, NewLlmUsageRow } from "../../src/storage/mod.ts";
 import type { ActorStateChange, ActorSystem } from "../../src/supervisor/actors/mod.ts";
 import {
   type LlmGateway,
@@ -15,6 +16,7 @@ import {
   MemoryLimiter,
   proxyCall,
   type ProxySink,
+  startLlmGateway,
 } from "../../src/supervisor/llm/mod.ts";
 
 const encoder = new TextEncoder();
@@ -126,4 +128,35 @@ Deno.test("LlmProxyPool: a catalog change while a restarted member attaches stil
   } finally {
     pool.close();
   }
+});
+
+Deno.test("gateway: close() while the first pool is starting closes that pool once it has started", async () => {
+  const providers: LlmProviderConfig[] = [];
+  const noRows = { select: () => ({ from: () => ({ orderBy: () => Promise.resolve([]) }) }) };
+  const api = { attach: () => Promise.resolve(), configure: () => Promise.resolve() };
+  const starting = Promise.withResolvers<void>();
+  const start = Promise.withResolvers<{ id: string; api: typeof api }>();
+  let unsubscribed = false;
+  const actors = {
+    onStateChange: () => () => void (unsubscribed = true),
+    start() {
+      starting.resolve();
+      return start.promise;
+    },
+  } as unknown as ActorSystem;
+  const gateway = await startLlmGateway({
+    settings: { poolSize: 1, timeoutMs: 1000, cooldownMs: 1000, providers, aliases: {} },
+    actors,
+    db: noRows as unknown as HubDb,
+    keyRing: {} as KeyRing,
+  });
+  assert.equal(gateway.pool === undefined, true); // no provider, no pool
+  providers.push({ name: "local", baseURL: "http://upstream/v1", models: ["m"] });
+  const reloaded = gateway.reload(); // the first provider: the pool starts
+  await starting.promise;
+  await gateway.close();
+  start.resolve({ id: "llm-proxy-0", api });
+  await reloaded;
+  assert.equal(unsubscribed, true, "the pool started after close() was left running");
+  assert.equal(gateway.pool?.ready ?? 0, 0);
 });

@@ -57,6 +57,8 @@ export async function startLlmGateway(deps: LlmGatewayDeps): Promise<LlmGateway>
       timeoutMs: settings.timeoutMs,
       cooldownMs: settings.cooldownMs,
     }, catalog.data);
+    // close() ran while the pool was starting: it could not close what it did not have yet.
+    if (closed) pool.close();
   };
   await ensurePool();
   const usage = new UsageRecorder(db);
