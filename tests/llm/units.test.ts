@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { Balancer, SseFilter } from "../../src/actors/llm_proxy/mod.ts";
+import {
+  Balancer,
+  createLlmProxy,
+  type FromActor,
+  SseFilter,
+} from "../../src/actors/llm_proxy/mod.ts";
 import { hasScope } from "@alkdev/operations";
 import { Catalog, type Deployment, deploymentScope, formatDuration } from "../../src/llm/mod.ts";
 
@@ -88,6 +93,48 @@ const deployment = (id: string, weight: number): Deployment => {
   const [provider, model] = id.split("/");
   return { id, provider, model, baseURL: "http://x", weight };
 };
+
+Deno.test("an upstream stream that never ends its event fails as upstream_error past 1 MiB", async () => {
+  // 2 MiB of one unterminated `data:` line, then the end of the stream.
+  const piece = encoder.encode("x".repeat(64 * 1024));
+  let left = 32;
+  const body = new ReadableStream<Uint8Array>({
+    start: (c) => c.enqueue(encoder.encode("data: ")),
+    pull: (c) => left-- > 0 ? c.enqueue(piece.slice()) : c.close(),
+  });
+  const posted: FromActor[] = [];
+  const ended = Promise.withResolvers<void>();
+  const proxy = createLlmProxy({
+    options: { timeoutMs: 60_000, cooldownMs: 1000 },
+    post(message) {
+      posted.push(message);
+      if (message.t === "end" || message.t === "res") ended.resolve();
+    },
+    fetch: () => Promise.resolve(new Response(body)),
+  });
+  proxy.configure({
+    providers: [{ name: "local", baseURL: "http://upstream/v1", models: ["m"] }],
+    aliases: {},
+  });
+  proxy.handle({
+    t: "req",
+    id: 1,
+    endpoint: "chat",
+    body: JSON.stringify({ model: "m", stream: true, messages: [] }),
+    model: "m",
+    allowed: ["local/m"],
+    stream: true,
+    includeUsage: false,
+  });
+  await ended.promise;
+  const end = posted.at(-1)!;
+  assert.equal(end.t, "end");
+  assert.equal(end.t === "end" && end.summary.errorCode, "upstream_error");
+  const sent = posted.flatMap((m) => m.t === "head" || m.t === "chunk" ? [text(m.data)] : []);
+  assert.equal(sent.length, 1, "only the error payload reaches the client");
+  assert.match(sent[0], /^data: \{"error":\{.*"code":"upstream_error"/);
+  assert.ok(left > 0, "the upstream was read to its end, not cancelled");
+});
 
 Deno.test("Balancer orders by weight and puts cooling deployments last", () => {
   let now = 0;

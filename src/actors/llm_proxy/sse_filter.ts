@@ -17,6 +17,9 @@ export interface UpstreamUsage {
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
+/** Characters of an unfinished event held back; an upstream sending more fails the stream. */
+const MAX_PENDING = 1 << 20;
+
 /** See the module doc. */
 export class SseFilter {
   /** The usage the upstream reported, if it did. */
@@ -33,7 +36,10 @@ export class SseFilter {
     this.#stripUsage = stripUsage;
   }
 
-  /** Bytes to forward for `bytes` from upstream (the same array when unchanged), or null. */
+  /**
+   * Bytes to forward for `bytes` from upstream (the same array when unchanged), or null.
+   * Throws when an unfinished event grows past {@linkcode MAX_PENDING}.
+   */
   push(bytes: Uint8Array): Uint8Array | null {
     const text = this.#decoder.decode(bytes, { stream: true });
     let all: string;
@@ -46,12 +52,12 @@ export class SseFilter {
       return this.#inspect(text) ? bytes : this.#rebuild(text);
     } else all = this.#pending + text;
     const cut = all.lastIndexOf("\n\n");
-    if (cut < 0) {
-      this.#pending = all;
-      return null;
+    this.#pending = cut < 0 ? all : all.slice(cut + 2);
+    if (this.#pending.length > MAX_PENDING) {
+      this.#pending = "";
+      throw new Error(`an SSE event exceeds ${MAX_PENDING} characters without ending`);
     }
-    this.#pending = all.slice(cut + 2);
-    return this.#rebuild(all.slice(0, cut + 2));
+    return cut < 0 ? null : this.#rebuild(all.slice(0, cut + 2));
   }
 
   /** What is left at the end of the stream (an unterminated event), passed on as is. */
