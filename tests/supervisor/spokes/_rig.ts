@@ -285,6 +285,22 @@ export async function rawSocket(url: string, token?: string): Promise<RawSocket>
   };
 }
 
+/**
+ * A raw socket with the spoke key that has registered `operations` as spoke
+ * "raw" (`maxInFlight` 4), so a test can answer calls frame by frame.
+ */
+export async function registeredRawSpoke(url: string, operations: unknown[]): Promise<RawSocket> {
+  const raw = await rawSocket(url, KEYS.spoke.token);
+  await raw.next("welcome");
+  raw.send({
+    type: "register",
+    id: "r",
+    payload: { protocol: 1, name: "raw", version: "1", maxInFlight: 4, operations },
+  });
+  await raw.next("registered");
+  return raw;
+}
+
 /** A promise with its resolvers, for handlers a test holds open. */
 export function gate<T = void>(): PromiseWithResolvers<T> {
   return Promise.withResolvers<T>();

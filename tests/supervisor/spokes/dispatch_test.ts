@@ -7,7 +7,7 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import { defineOperation, HubError, listen } from "@alkdev/operations";
 import { reportProgress } from "../../../src/spoke/mod.ts";
-import { gate, KEYS, rawSocket, withRig } from "./_rig.ts";
+import { gate, KEYS, registeredRawSpoke, withRig } from "./_rig.ts";
 
 const echo = defineOperation({
   name: "lab.echo",
@@ -198,20 +198,7 @@ Deno.test("a caller's deadline and abort reach the spoke's handler", async () =>
 
 Deno.test("answers after the hub forgot a call (deadline + grace) are ignored and counted as unknown", async () => {
   await withRig(async (rig) => {
-    const raw = await rawSocket(rig.wsUrl, KEYS.spoke.token);
-    await raw.next("welcome");
-    raw.send({
-      type: "register",
-      id: "r",
-      payload: {
-        protocol: 1,
-        name: "raw",
-        version: "1",
-        maxInFlight: 4,
-        operations: [{ ...echo.spec }],
-      },
-    });
-    await raw.next("registered");
+    const raw = await registeredRawSpoke(rig.wsUrl, [{ ...echo.spec }]);
     const before = rig.spokes.stats();
 
     // A caller that stops waiting itself: the hub passes its abort on to the spoke.
@@ -261,20 +248,7 @@ Deno.test("answers after the hub forgot a call (deadline + grace) are ignored an
 Deno.test("a spoke that drops mid-call fails the call with unavailable, and its operations go", async () => {
   await withRig(async (rig) => {
     // A raw spoke, so the test can cut the socket exactly while the call runs.
-    const raw = await rawSocket(rig.wsUrl, KEYS.spoke.token);
-    await raw.next("welcome");
-    raw.send({
-      type: "register",
-      id: "r",
-      payload: {
-        protocol: 1,
-        name: "raw",
-        version: "1",
-        maxInFlight: 4,
-        operations: [{ ...echo.spec }],
-      },
-    });
-    await raw.next("registered");
+    const raw = await registeredRawSpoke(rig.wsUrl, [{ ...echo.spec }]);
     const pending = rig.call("lab.echo", { text: "x" }, { timeoutMs: 30_000 });
     const request = await raw.next("call.requested");
     assert.equal(request.payload.operation, "lab.echo");
