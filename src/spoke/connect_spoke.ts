@@ -182,13 +182,17 @@ export function connectSpoke(options: ConnectSpokeOptions): Spoke {
     outbox?.push(encodeMessage(type, id, payload)) ?? false;
   // The hub closes the whole connection (1009) on a frame above its limit, failing every
   // call of the spoke: a message that cannot fit must not be sent.
-  const fits = (message: string) =>
-    message.length * 3 <= maxFrameBytes ||
-    (message.length <= maxFrameBytes && new TextEncoder().encode(message).length <= maxFrameBytes);
+  // Queues `message` unless it cannot fit in one frame; says whether it was queued.
+  const pushIfFits = (message: string) => {
+    const fits = message.length * 3 <= maxFrameBytes ||
+      (message.length <= maxFrameBytes &&
+        new TextEncoder().encode(message).length <= maxFrameBytes);
+    if (fits) outbox?.push(message);
+    return fits;
+  };
   const sink = {
     responded: (requestId: string, output: unknown) => {
-      const message = encodeMessage("call.responded", requestId, { requestId, output });
-      if (fits(message)) return void outbox?.push(message);
+      if (pushIfFits(encodeMessage("call.responded", requestId, { requestId, output }))) return;
       log?.warn("Output of call {requestId} exceeds {max} bytes: answering payload_too_large", {
         requestId,
         max: maxFrameBytes,
@@ -201,8 +205,7 @@ export function connectSpoke(options: ConnectSpokeOptions): Spoke {
     failed: (requestId: string, error: HubError | { code: string; message: string }) =>
       void send("call.error", requestId, { requestId, error }),
     progress: (requestId: string, progress: unknown) => {
-      const message = encodeMessage("call.progress", requestId, { requestId, progress });
-      if (fits(message)) return void outbox?.push(message);
+      if (pushIfFits(encodeMessage("call.progress", requestId, { requestId, progress }))) return;
       log?.warn("Dropped progress of call {requestId}: it exceeds {max} bytes", {
         requestId,
         max: maxFrameBytes,

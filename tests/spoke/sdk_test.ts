@@ -330,9 +330,10 @@ Deno.test("an aborted signal closes the spoke; ready() then rejects", async () =
   }
 });
 
-Deno.test("connectSpoke refuses duplicate operation names", () => {
-  const op = defineOperation({
-    name: "lab.twice",
+/** An operation that does nothing, for checks that never connect. */
+const trivialOperation = (name: string) =>
+  defineOperation({
+    name,
     kind: "query",
     description: "",
     input: Type.Object({}),
@@ -340,6 +341,9 @@ Deno.test("connectSpoke refuses duplicate operation names", () => {
     access: { scopes: [] },
     handler: () => null,
   });
+
+Deno.test("connectSpoke refuses duplicate operation names", () => {
+  const op = trivialOperation("lab.twice");
   assert.throws(
     () =>
       connectSpoke({ url: "ws://127.0.0.1:1/ws", apiKey: "k", name: "x", operations: [op, op] }),
@@ -348,15 +352,7 @@ Deno.test("connectSpoke refuses duplicate operation names", () => {
 });
 
 Deno.test("connectSpoke refuses a maxInFlight the hub would refuse", () => {
-  const op = defineOperation({
-    name: "lab.limited",
-    kind: "query",
-    description: "",
-    input: Type.Object({}),
-    output: Type.Null(),
-    access: { scopes: [] },
-    handler: () => null,
-  });
+  const op = trivialOperation("lab.limited");
   const base = { url: "ws://127.0.0.1:1/ws", apiKey: "k", name: "x" };
   for (const bad of [0, -1, 1.5, NaN, Infinity, 100_001]) {
     assert.throws(
