@@ -17,7 +17,8 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 // @ts-types="@modelcontextprotocol/sdk/client/streamableHttp"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { createPubSub } from "@alkdev/pubsub";
-import { createCaller, HubError, OperationRegistry, serveOperations } from "@alkdev/operations";
+import { createCaller, OperationRegistry, serveOperations } from "@alkdev/operations";
+import { HubError } from "@hub/errors";
 import type { VerifiedApiKey } from "../src/auth/mod.ts";
 import type { HubEvents } from "../src/supervisor/events.ts";
 import type { HealthReport } from "../src/supervisor/health.ts";

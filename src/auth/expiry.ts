@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { HubError } from "../operations/errors.ts";
+import { HubError } from "@hub/errors";
 
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
 const DURATION = /^(\d{1,6})([mhdw])$/;

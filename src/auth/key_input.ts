@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { HubError } from "../operations/errors.ts";
+import { HubError } from "@hub/errors";
 import type { ApiKeyLimits } from "../storage/mod.ts";
 import { parseScopes, type Scope } from "./scopes.ts";
 

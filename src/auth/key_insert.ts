@@ -5,7 +5,7 @@
  * @module
  */
 import { eq } from "drizzle-orm";
-import { HubError } from "../operations/errors.ts";
+import { HubError } from "@hub/errors";
 import { accounts, apiKeys, isForeignKeyViolation, organizations } from "../storage/mod.ts";
 import { generateApiKey } from "./api_key.ts";
 import { AUDIT_ACTIONS, type AuditActor, type HubTx, writeAudit } from "./audit.ts";

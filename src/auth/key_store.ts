@@ -5,7 +5,7 @@
  * @module
  */
 import { and, asc, eq, isNull, type SQL } from "drizzle-orm";
-import { HubError } from "../operations/errors.ts";
+import { HubError } from "@hub/errors";
 import { logger } from "../logging/mod.ts";
 import { apiKeys, type HubDb } from "../storage/mod.ts";
 import { hashApiKey } from "./api_key.ts";

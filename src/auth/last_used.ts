@@ -7,7 +7,7 @@
  * @module
  */
 import { sql } from "drizzle-orm";
-import { HubError } from "../operations/errors.ts";
+import { HubError } from "@hub/errors";
 import { logger } from "../logging/mod.ts";
 import type { HubDb } from "../storage/mod.ts";
 

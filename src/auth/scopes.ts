@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { hasScope, HubError } from "@alkdev/operations";
+import { hasScope } from "@alkdev/operations";
+import { HubError } from "@hub/errors";
 
 /** The base scopes, each guarding one surface of the hub. */
 export const BASE_SCOPES = ["admin", "llm", "ops", "events", "spoke", "sessions"] as const;

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { HubError } from "../operations/errors.ts";
+import { HubError } from "@hub/errors";
 import { hashApiKey, hashesEqual } from "./api_key.ts";
 import type { RevocationSubscriber } from "./events.ts";
 import {

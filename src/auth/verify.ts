@@ -5,7 +5,7 @@
  * @module
  */
 import { eq } from "drizzle-orm";
-import { HubError } from "../operations/errors.ts";
+import { HubError } from "@hub/errors";
 import { type ApiKey, type ApiKeyLimits, apiKeys, type HubDb } from "../storage/mod.ts";
 import { apiKeyPrefix, hashApiKey, hashesEqual } from "./api_key.ts";
 

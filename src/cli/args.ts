@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { HubError } from "@alkdev/operations";
+import { HubError } from "@hub/errors";
 
 /** A flag a command accepts: its name, whether it takes a value, its help line. */
 export interface FlagSpec {

@@ -1,4 +1,4 @@
-import { HubError } from "@alkdev/operations";
+import { HubError } from "@hub/errors";
 import {
   type ApiKeyService,
   BASE_SCOPES,

@@ -1,4 +1,4 @@
-import { HubError } from "@alkdev/operations";
+import { HubError } from "@hub/errors";
 import { ApiKeyService } from "../auth/mod.ts";
 import { loadSettings } from "../config/mod.ts";
 import { setupLogging } from "../logging/mod.ts";

@@ -1,4 +1,4 @@
-import { HubError } from "../operations/errors.ts";
+import { HubError } from "@hub/errors";
 
 /**
  * One problem with the configuration: where it is (a JSON pointer such as

@@ -3,7 +3,7 @@
  * base64url), AES-256-GCM under a key derived from one master secret of the
  * key ring with PBKDF2-SHA256. WebCrypto only.
  */
-import { HubError } from "../operations/errors.ts";
+import { HubError } from "@hub/errors";
 import { fromBase64Url, toBase64Url } from "./_base64url.ts";
 import type { KeyRing } from "./key_ring.ts";
 

@@ -12,11 +12,11 @@ import {
   type CallEventMap,
   type CallEventType,
   type CallObserver,
-  type ErrorCode,
   isCallEvent,
   listen,
   type OperationLog,
 } from "@alkdev/operations";
+import { type ErrorCode } from "@hub/errors";
 
 function withRunner(end: CallEnd, runner: string | undefined): CallEnd {
   return runner === undefined ? end : { ...end, runner };

@@ -6,7 +6,8 @@
  * @module
  */
 import Type, { type Static } from "typebox";
-import { compileSchema, ERROR_CODES } from "@alkdev/operations";
+import { compileSchema } from "@alkdev/operations";
+import { ERROR_CODES } from "@hub/errors";
 
 /** The states of a call; every state but `running` is final. */
 export const CALL_STATUSES = ["running", "ok", "error", "aborted", "timeout"] as const;

@@ -9,7 +9,7 @@
 import type { Caller } from "./caller.ts";
 import type { NestedCall, NestedCallOptions } from "./context.ts";
 import type { OperationDefinition } from "./define_operation.ts";
-import { HubError } from "./errors.ts";
+import { HubError } from "@hub/errors";
 import type { CallRequested } from "./protocol.ts";
 
 /** Builds the nested-call function of one running request. */

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { HubError } from "./errors.ts";
+import { HubError } from "@hub/errors";
 
 /** Releases a slot; calling it twice is harmless. */
 export type Release = () => void;

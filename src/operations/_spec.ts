@@ -13,7 +13,7 @@ import {
   type OperationSpec,
   toJsonSchema,
 } from "./define_operation.ts";
-import { HubError } from "./errors.ts";
+import { HubError } from "@hub/errors";
 import { assertValid, type CompiledSchema, compileSchema } from "./validation.ts";
 
 const SpecSchema = Type.Object({

@@ -7,7 +7,7 @@
  * @module
  */
 import type { OperationLog } from "./context.ts";
-import { type SerializedError, toHubError } from "./errors.ts";
+import { type SerializedError, toHubError } from "@hub/errors";
 
 /** The client-safe serialized form of any throw; logs the cause of `internal` errors. */
 export function toWireError(error: unknown, log?: OperationLog): SerializedError {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { HubError } from "./errors.ts";
+import { HubError } from "@hub/errors";
 
 /** How a call entered the hub (or that the hub itself made it); other strings are allowed. */
 export type IdentityVia = "http" | "mcp" | "ws" | "actor" | "internal";

@@ -16,7 +16,7 @@ import type { PubSub } from "@alkdev/pubsub";
 import { checkAccess, type Identity } from "./access.ts";
 import type { OperationInput, OperationOutput } from "./context.ts";
 import type { OperationDefinition } from "./define_operation.ts";
-import { deserializeError, type ErrorCode, HubError, toHubError } from "./errors.ts";
+import { deserializeError, type ErrorCode, HubError, toHubError } from "@hub/errors";
 import { listen, type Listening } from "./listen.ts";
 import { type LocalDispatch, type LocalRun, locationKey } from "./_local_dispatch.ts";
 import { callEnd, type CallObserver } from "./observer.ts";

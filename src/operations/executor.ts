@@ -20,7 +20,7 @@ import { type Caller, createCaller } from "./caller.ts";
 import type { NestedCall, OperationLog } from "./context.ts";
 import { LazyAbort } from "./_lazy_abort.ts";
 import type { OperationDefinition } from "./define_operation.ts";
-import { deserializeError, type ErrorCode, HubError } from "./errors.ts";
+import { deserializeError, type ErrorCode, HubError } from "@hub/errors";
 import { listen } from "./listen.ts";
 import { DeadlineQueue } from "./_deadlines.ts";
 import {

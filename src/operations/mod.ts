@@ -56,7 +56,7 @@ export {
   type SerializedError,
   serializeError,
   toHubError,
-} from "./errors.ts";
+} from "@hub/errors";
 export {
   type AccessRule,
   checkAccess,

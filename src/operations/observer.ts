@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { ErrorCode } from "./errors.ts";
+import type { ErrorCode } from "@hub/errors";
 import type { CallRequested } from "./protocol.ts";
 
 /** How a call ended. */

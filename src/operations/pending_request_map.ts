@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { HubError } from "./errors.ts";
+import type { HubError } from "@hub/errors";
 import type { RegisteredOperation } from "./registry.ts";
 
 /** What a caller keeps while a call is in flight. */

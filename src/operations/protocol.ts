@@ -18,7 +18,7 @@
  */
 import Type from "typebox";
 import type { Identity } from "./access.ts";
-import type { SerializedError } from "./errors.ts";
+import type { SerializedError } from "@hub/errors";
 import { compileSchema } from "./validation.ts";
 
 /** Asks the handler at a location to run an operation. */

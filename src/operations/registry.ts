@@ -11,7 +11,7 @@ import {
   type OperationDefinition,
   type OperationSpec,
 } from "./define_operation.ts";
-import { HubError } from "./errors.ts";
+import { HubError } from "@hub/errors";
 import { parseOperationSpec } from "./_spec.ts";
 import type { CompiledSchema } from "./validation.ts";
 import type { OperationLog } from "./context.ts";

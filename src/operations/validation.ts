@@ -7,7 +7,7 @@
  */
 import type { TSchema } from "typebox";
 import { Compile, type Validator } from "typebox/compile";
-import { type ErrorCode, HubError } from "./errors.ts";
+import { type ErrorCode, HubError } from "@hub/errors";
 
 /** A compiled schema. */
 export type CompiledSchema = Validator;

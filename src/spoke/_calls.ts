@@ -10,14 +10,12 @@ import {
   assertValid,
   type CallRequested,
   checkAccess,
-  HubError,
   type NestedCall,
   type OperationContext,
   type OperationDefinition,
   type OperationLog,
-  type SerializedError,
-  toHubError,
 } from "@alkdev/operations";
+import { HubError, type SerializedError, toHubError } from "@hub/errors";
 import { bindProgress } from "./progress.ts";
 import { MAX_ERROR_MESSAGE } from "./protocol.ts";
 

@@ -7,12 +7,11 @@
  * @module
  */
 import {
-  deserializeError,
-  HubError,
   isOperationDefinition,
   type OperationDefinition,
   type OperationLog,
 } from "@alkdev/operations";
+import { deserializeError, HubError } from "@hub/errors";
 import { backoffDelay, type BackoffOptions } from "./_backoff.ts";
 import { SpokeCalls } from "./_calls.ts";
 import { Outbox } from "./outbox.ts";

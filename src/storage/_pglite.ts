@@ -7,7 +7,7 @@
 import { join, resolve } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { drizzle } from "drizzle-orm/pglite";
-import { HubError } from "../operations/errors.ts";
+import { HubError } from "@hub/errors";
 import type { Logger } from "../logging/mod.ts";
 import * as schema from "./schema/mod.ts";
 import type { Database } from "./database.ts";

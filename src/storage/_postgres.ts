@@ -5,7 +5,7 @@
  */
 import pg from "pg";
 import { drizzle } from "drizzle-orm/node-postgres";
-import { HubError } from "../operations/errors.ts";
+import { HubError } from "@hub/errors";
 import type { Logger } from "../logging/mod.ts";
 import * as schema from "./schema/mod.ts";
 import type { Database } from "./database.ts";

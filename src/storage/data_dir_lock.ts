@@ -10,7 +10,7 @@
  * @module
  */
 import { join, resolve } from "node:path";
-import { HubError } from "../operations/errors.ts";
+import { HubError } from "@hub/errors";
 
 /** Name of the lock file inside the data dir. */
 export const LOCK_FILE_NAME = "hub.lock";

@@ -6,7 +6,7 @@
  * @module
  */
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
-import { HubError } from "../operations/errors.ts";
+import { HubError } from "@hub/errors";
 import { type Logger, logger } from "../logging/mod.ts";
 import type * as schema from "./schema/mod.ts";
 import { openPglite } from "./_pglite.ts";

@@ -14,7 +14,7 @@ import type { NodePgDatabase } from "drizzle-orm/node-postgres";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import type { PgliteDatabase } from "drizzle-orm/pglite";
 import type pg from "pg";
-import { HubError } from "../operations/errors.ts";
+import { HubError } from "@hub/errors";
 import { type Logger, logger } from "../logging/mod.ts";
 import type { Database, HubDb, HubSchema } from "./database.ts";
 import { describeCause } from "./_describe.ts";

@@ -1,5 +1,6 @@
 import type { Hono } from "hono";
-import { type Caller, HubError, type OperationRegistry } from "@alkdev/operations";
+import { type Caller, type OperationRegistry } from "@alkdev/operations";
+import { HubError } from "@hub/errors";
 import { createPubSub, createPubSubRouter, type PubSub, type PubSubRouter } from "@alkdev/pubsub";
 import { coordinatorActor } from "../actors/coordinator/mod.ts";
 import { type ApiKeyService, ensureBootstrapAdminKey } from "../auth/mod.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 import type { LogLevel } from "../logging/mod.ts";
-import type { SerializedError } from "@alkdev/operations";
+import type { SerializedError } from "@hub/errors";
 
 /**
  * The ports transferred to an actor at `init`, one per plane. The pubsub data

@@ -1,6 +1,6 @@
 import { expose, transferHandlers } from "comlink";
 import { createPubSub, createWorkerThreadEventTarget } from "@alkdev/pubsub";
-import { serializeError } from "@alkdev/operations";
+import { serializeError } from "@hub/errors";
 import { logger, setupLogging } from "../logging/mod.ts";
 import type { ActorContext, ActorFactory } from "./actor_context.ts";
 import type { ActorReport, ControlMessage, InitMessage, RemoteError } from "./protocol.ts";

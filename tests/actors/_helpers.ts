@@ -5,7 +5,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import type { HubError } from "@alkdev/operations";
+import type { HubError } from "@hub/errors";
 import {
   type ActorDefinition,
   type ActorState,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { HubError } from "@alkdev/operations";
+import { HubError } from "@hub/errors";
 import type { ActorHandle } from "../../src/supervisor/actors/mod.ts";
 import type { FixtureApi } from "../fixtures/fixture_api.ts";
 import { fixtureActor, settle, withSystem } from "./_helpers.ts";

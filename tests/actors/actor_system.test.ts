@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { HubError } from "@alkdev/operations";
+import { HubError } from "@hub/errors";
 import type { ActorStateChange } from "../../src/supervisor/actors/mod.ts";
 import { FIXTURE_EVENTS, type FixtureEvent } from "../fixtures/fixture_api.ts";
 import { fixtureActor, rejectedAtOnce, settle, waitForState, withSystem } from "./_helpers.ts";

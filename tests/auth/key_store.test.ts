@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { eq, sql } from "drizzle-orm";
-import { HubError } from "../../src/operations/errors.ts";
+import { HubError } from "@hub/errors";
 import { ApiKeyService, type CreateApiKeyInput, hashApiKey } from "../../src/auth/mod.ts";
 import { accounts, apiKeys, auditLogs, organizations } from "../../src/storage/mod.ts";
 import { dbTest } from "./_db.ts";

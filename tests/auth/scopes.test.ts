@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { HubError } from "../../src/operations/errors.ts";
+import { HubError } from "@hub/errors";
 import {
   BASE_SCOPES,
   hasScope,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createPubSub } from "@alkdev/pubsub";
-import { HubError } from "../../src/operations/errors.ts";
+import { HubError } from "@hub/errors";
 import {
   ApiKeyService,
   type AuthEvents,

@@ -9,7 +9,7 @@ import {
   KeyRing,
   PBKDF2_ITERATIONS,
 } from "../../src/config/mod.ts";
-import { HubError } from "../../src/operations/errors.ts";
+import { HubError } from "@hub/errors";
 import { flipByte, rejection, ringV1, SECRET_V1, SECRET_V2 } from "./_helpers.ts";
 
 const ENCRYPTED = /^enc:v1:1:[A-Za-z0-9_-]{22}:[A-Za-z0-9_-]{16}:[A-Za-z0-9_-]+$/;

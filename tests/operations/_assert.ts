@@ -1,6 +1,6 @@
 /** Assertions shared by the operations tests. */
 import assert from "node:assert/strict";
-import { HubError } from "@alkdev/operations";
+import { HubError } from "@hub/errors";
 
 /** An `assert.throws`/`rejects` validator: a HubError with `code`, then `check`. */
 export function hubError(code: string, check?: (error: HubError) => void) {

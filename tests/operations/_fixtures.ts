@@ -11,7 +11,6 @@ import {
   type CallEventMap,
   createCaller,
   defineOperation,
-  HubError,
   type Identity,
   type OperationDefinition,
   type OperationLocation,
@@ -19,6 +18,7 @@ import {
   type ServedOperations,
   serveOperations,
 } from "@alkdev/operations";
+import { HubError } from "@hub/errors";
 
 export const admin: Identity = { keyId: "key-admin", scopes: ["admin"], via: "internal" };
 export const opsUser: Identity = { keyId: "key-ops", scopes: ["ops"], via: "http" };

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { checkAccess, hasAccess, hasScope, HubError, missingScopes } from "@alkdev/operations";
+import { checkAccess, hasAccess, hasScope, missingScopes } from "@alkdev/operations";
+import { HubError } from "@hub/errors";
 
 Deno.test("hasScope() follows the scope hierarchy", () => {
   const table: [granted: string[], required: string, expected: boolean][] = [

@@ -1,11 +1,7 @@
 import assert from "node:assert/strict";
 import Type from "typebox";
-import {
-  HubError,
-  OperationRegistry,
-  type OperationSpec,
-  type RegistryChange,
-} from "@alkdev/operations";
+import { OperationRegistry, type OperationSpec, type RegistryChange } from "@alkdev/operations";
+import { HubError } from "@hub/errors";
 import { echo, nobody, opsUser, refuses } from "./_fixtures.ts";
 
 const actor = { kind: "actor", id: "coord-1" } as const;

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import Type from "typebox";
-import { defineOperation, type SerializedError } from "@alkdev/operations";
+import { defineOperation } from "@alkdev/operations";
+import { type SerializedError } from "@hub/errors";
 import { type CallSink, SpokeCalls } from "../../src/spoke/_calls.ts";
 
 Deno.test("SpokeCalls forgets a call whose handler throws synchronously, so a retry runs again", async () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { HubError } from "../../src/operations/errors.ts";
+import { HubError } from "@hub/errors";
 import { acquireDataDirLock, heldDataDirLock, openDatabase } from "../../src/storage/mod.ts";
 import { spawnLockHolder } from "./_holder_process.ts";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { HubError } from "../../src/operations/errors.ts";
+import { HubError } from "@hub/errors";
 import { describeUrl, openDatabase } from "../../src/storage/mod.ts";
 import { TEST_DATABASE_URL } from "../helpers/services.ts";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { eq } from "drizzle-orm";
-import { HubError } from "../../src/operations/errors.ts";
+import { HubError } from "@hub/errors";
 import {
   acquireDataDirLock,
   apiKeys,

@@ -17,11 +17,11 @@ import {
   type Caller,
   createCaller,
   defineOperation,
-  HubError,
   OperationRegistry,
   type ServedOperations,
   serveOperations,
 } from "@alkdev/operations";
+import { HubError } from "@hub/errors";
 import type { ApiKeyVerifier, VerifiedApiKey } from "../../src/auth/mod.ts";
 import { CallGraph } from "../../src/graph/mod.ts";
 import type { HubEvents } from "../../src/supervisor/events.ts";

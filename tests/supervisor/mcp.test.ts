@@ -8,7 +8,8 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 // @ts-types="@modelcontextprotocol/sdk/client/streamableHttp"
 import { StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { defineOperation, ERROR_MAP, serveOperations } from "@alkdev/operations";
+import { defineOperation, serveOperations } from "@alkdev/operations";
+import { ERROR_MAP } from "@hub/errors";
 import type { CallRecord } from "../../src/graph/mod.ts";
 import {
   echo,

@@ -1,4 +1,4 @@
-import { HubError } from "@alkdev/operations";
+import { HubError } from "@hub/errors";
 import { type Logger, logger } from "../../logging/mod.ts";
 import { ActorHandle, routeCalls } from "./actor_handle.ts";
 import { RestartPolicy } from "./restart_policy.ts";

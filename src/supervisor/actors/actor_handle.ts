@@ -1,4 +1,4 @@
-import { HubError } from "@alkdev/operations";
+import { HubError } from "@hub/errors";
 import type { WorkerLink } from "./worker_link.ts";
 
 // deno-lint-ignore no-explicit-any

@@ -1,4 +1,4 @@
-import { HubError } from "@alkdev/operations";
+import { HubError } from "@hub/errors";
 import { logger } from "../../logging/mod.ts";
 import { ActorCell } from "./actor_cell.ts";
 import type { ActorHandle } from "./actor_handle.ts";

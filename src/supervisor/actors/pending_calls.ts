@@ -1,4 +1,4 @@
-import { deserializeError, HubError } from "@alkdev/operations";
+import { deserializeError, HubError } from "@hub/errors";
 import { isRemoteError } from "../../workers/mod.ts";
 
 interface PendingCall {

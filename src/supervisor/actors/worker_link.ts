@@ -4,7 +4,7 @@ import {
   type PubSubRouter,
   type PubSubTransport,
 } from "@alkdev/pubsub";
-import { HubError, type SerializedError } from "@alkdev/operations";
+import { HubError, type SerializedError } from "@hub/errors";
 import { logger, type LogLevel } from "../../logging/mod.ts";
 import type { ActorReport, ControlMessage } from "../../workers/mod.ts";
 import { PendingCalls } from "./pending_calls.ts";

@@ -1,7 +1,7 @@
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
-import { HubError } from "@alkdev/operations";
+import { HubError } from "@hub/errors";
 import type { Caller, OperationRegistry } from "@alkdev/operations";
 import type { PubSub } from "@alkdev/pubsub";
 import type { ApiKeyVerifier } from "../../auth/mod.ts";

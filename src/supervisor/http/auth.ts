@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import { HubError } from "@alkdev/operations";
+import { HubError } from "@hub/errors";
 import type { ApiKeyVerifier, VerifiedApiKey } from "../../auth/mod.ts";
 
 /** Hono variables set by the bearer middleware. */

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { type ErrorCode, HubError, toHubError } from "@alkdev/operations";
+import { type ErrorCode, HubError, toHubError } from "@hub/errors";
 import { logger } from "../../logging/mod.ts";
 
 /** The coded error body of every hub API error. */

@@ -1,5 +1,5 @@
 import { transfer } from "comlink";
-import { HubError } from "@alkdev/operations";
+import { HubError } from "@hub/errors";
 import {
   type FromActor,
   llmProxyActor,

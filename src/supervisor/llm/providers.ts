@@ -1,5 +1,5 @@
 import { asc, eq } from "drizzle-orm";
-import { HubError } from "@alkdev/operations";
+import { HubError } from "@hub/errors";
 import {
   decryptSecret,
   encryptSecret,

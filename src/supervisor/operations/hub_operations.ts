@@ -1,5 +1,6 @@
 import Type from "typebox";
-import { defineOperation, HubError, type OperationRegistry } from "@alkdev/operations";
+import { defineOperation, type OperationRegistry } from "@alkdev/operations";
+import { HubError } from "@hub/errors";
 import type { CallGraphStore } from "../../graph/mod.ts";
 import { VERSION } from "../../version.ts";
 import type { ActorSystem } from "../actors/mod.ts";

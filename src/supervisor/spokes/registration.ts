@@ -12,11 +12,11 @@
 import {
   type CompiledSchema,
   hasScope,
-  HubError,
   type OperationRegistry,
   OperationRegistry as ScratchRegistry,
   type OperationSpec,
 } from "@alkdev/operations";
+import { HubError } from "@hub/errors";
 import { PROTOCOL_VERSION, type SpokeMessageMap } from "../../spoke/mod.ts";
 
 /** First name segments spokes may never use: the hub's own families, present and planned. */

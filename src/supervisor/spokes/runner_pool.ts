@@ -17,7 +17,6 @@ import type { PubSub } from "@alkdev/pubsub";
 import {
   type CallEventMap,
   type CallRequested,
-  HubError,
   isCallEvent,
   listen,
   type Listening,
@@ -25,8 +24,8 @@ import {
   type OperationLocation,
   type OperationLog,
   type OperationRegistry,
-  type SerializedError,
 } from "@alkdev/operations";
+import { HubError, type SerializedError } from "@hub/errors";
 import type { ParsedOperation } from "./registration.ts";
 
 /** An answer from a spoke. */

@@ -5,17 +5,15 @@
  *
  * @module
  */
+import { listen, type Listening, type OperationLog } from "@alkdev/operations";
 import {
   ERROR_MAP,
   type ErrorCode,
   HubError,
   isErrorCode,
-  listen,
-  type Listening,
-  type OperationLog,
   type SerializedError,
   toHubError,
-} from "@alkdev/operations";
+} from "@hub/errors";
 import type { PubSub } from "@alkdev/pubsub";
 import type { VerifiedApiKey } from "../../auth/mod.ts";
 import {

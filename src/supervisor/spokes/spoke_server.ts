@@ -7,7 +7,8 @@
  * @module
  */
 import type { Context } from "hono";
-import { HubError, type OperationLog, type OperationRegistry } from "@alkdev/operations";
+import { type OperationLog, type OperationRegistry } from "@alkdev/operations";
+import { HubError } from "@hub/errors";
 import type { PubSub } from "@alkdev/pubsub";
 import { type ApiKeyVerifier, KEY_REVOKED, type VerifiedApiKey } from "../../auth/mod.ts";
 import {

@@ -1,5 +1,5 @@
 import { Redis } from "ioredis";
-import { HubError } from "@alkdev/operations";
+import { HubError } from "@hub/errors";
 import type { HubSettings } from "../../config/mod.ts";
 import { logger } from "../../logging/mod.ts";
 import { type Database, describeUrl, openDatabase, runMigrations } from "../../storage/mod.ts";

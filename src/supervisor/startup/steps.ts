@@ -1,4 +1,4 @@
-import { HubError } from "@alkdev/operations";
+import { HubError } from "@hub/errors";
 import { logger } from "../../logging/mod.ts";
 
 /** The startup steps, in the order they run (seed 000: hub-startup). */

@@ -15,12 +15,12 @@ import { createPubSub, type PubSub } from "@alkdev/pubsub";
 import {
   type Caller,
   createCaller,
-  HubError,
   type OperationDefinition,
   OperationRegistry,
   type ServedOperations,
   serveOperations,
 } from "@alkdev/operations";
+import { HubError } from "@hub/errors";
 import type { ApiKeyVerifier, VerifiedApiKey } from "../../../src/auth/mod.ts";
 import { CallGraph } from "../../../src/graph/mod.ts";
 import type { HubEvents } from "../../../src/supervisor/events.ts";

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import Type from "typebox";
-import { defineOperation, ERROR_MAP, HubError } from "@alkdev/operations";
+import { defineOperation } from "@alkdev/operations";
+import { ERROR_MAP, HubError } from "@hub/errors";
 import { connectSpoke } from "../../../src/spoke/mod.ts";
 import type { ApiKeyVerifier } from "../../../src/auth/mod.ts";
 import { gate, KEYS, rawSocket, withRig } from "./_rig.ts";

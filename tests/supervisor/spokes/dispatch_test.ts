@@ -5,7 +5,8 @@ import {
   type CallToolResult,
   ToolListChangedNotificationSchema,
 } from "@modelcontextprotocol/sdk/types.js";
-import { defineOperation, HubError, listen } from "@alkdev/operations";
+import { defineOperation, listen } from "@alkdev/operations";
+import { HubError } from "@hub/errors";
 import { reportProgress } from "../../../src/spoke/mod.ts";
 import { gate, KEYS, registeredRawSpoke, withRig } from "./_rig.ts";
 

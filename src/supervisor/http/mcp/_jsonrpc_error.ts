@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { HubError } from "@alkdev/operations";
+import type { HubError } from "@hub/errors";
 
 /** JSON-RPC's own code for a body that is not JSON; the hub table has no such code. */
 export const PARSE_ERROR = -32700;

@@ -11,11 +11,11 @@ import type { Context } from "hono";
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import {
   type Caller,
-  HubError,
   type OperationLog,
   type OperationRegistry,
   type RegistryChange,
 } from "@alkdev/operations";
+import { HubError } from "@hub/errors";
 import { logger } from "../../../logging/mod.ts";
 import type { HubEnv } from "../app.ts";
 import { PARSE_ERROR, sendJsonRpcError } from "./_jsonrpc_error.ts";

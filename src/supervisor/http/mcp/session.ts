@@ -10,7 +10,8 @@ import { HTTPException } from "hono/http-exception";
 import { StreamableHTTPTransport } from "@hono/mcp";
 // @ts-types="@modelcontextprotocol/sdk/server/index"
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
-import { hasAccess, HubError, type RegistryChange } from "@alkdev/operations";
+import { hasAccess, type RegistryChange } from "@alkdev/operations";
+import { HubError } from "@hub/errors";
 import { createToolServer, type ToolServerOptions } from "./tool_server.ts";
 
 /** Options of an {@linkcode McpSession}. */

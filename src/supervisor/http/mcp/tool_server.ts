@@ -18,12 +18,11 @@ import {
   assertValid,
   type Caller,
   checkAccess,
-  HubError,
   type Identity,
   type OperationLog,
   type OperationRegistry,
-  toHubError,
 } from "@alkdev/operations";
+import { HubError, toHubError } from "@hub/errors";
 import {
   toMcpError,
   toMcpTool,

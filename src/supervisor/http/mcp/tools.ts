@@ -6,7 +6,8 @@
  */
 // @ts-types="@modelcontextprotocol/sdk/types"
 import { type CallToolResult, McpError, type Tool } from "@modelcontextprotocol/sdk/types.js";
-import type { HubError, OperationSpec } from "@alkdev/operations";
+import type { OperationSpec } from "@alkdev/operations";
+import type { HubError } from "@hub/errors";
 
 /** What MCP allows in a tool name; every dotted operation name fits. */
 export const TOOL_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;

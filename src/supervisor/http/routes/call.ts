@@ -1,5 +1,6 @@
 import type { Context } from "hono";
-import { type Caller, HubError, type Identity } from "@alkdev/operations";
+import { type Caller, type Identity } from "@alkdev/operations";
+import { HubError } from "@hub/errors";
 import type { HubEnv } from "../app.ts";
 
 /** Longest `?timeout=` a client may ask for, in ms. */

@@ -1,5 +1,5 @@
 import { type Context, Hono } from "hono";
-import { HubError } from "@alkdev/operations";
+import { HubError } from "@hub/errors";
 import { hasLlmScope, openAiError } from "../../../llm/mod.ts";
 import type { LlmEndpoint } from "../../../actors/llm_proxy/mod.ts";
 import { type LlmGateway, proxyCall } from "../../llm/mod.ts";

@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { type ErrorCode, toHubError } from "@alkdev/operations";
+import { type ErrorCode, toHubError } from "@hub/errors";
 import { openAiError, type OpenAiErrorType } from "../../../llm/mod.ts";
 import { logIfInternal } from "../errors.ts";
 

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
-import { ERROR_CODES, type OperationRegistry, type OperationSpec } from "@alkdev/operations";
+import { type OperationRegistry, type OperationSpec } from "@alkdev/operations";
+import { ERROR_CODES } from "@hub/errors";
 import { VERSION } from "../../../version.ts";
 import type { HubEnv } from "../app.ts";
 import { identityOf, MAX_TIMEOUT_MS } from "./call.ts";

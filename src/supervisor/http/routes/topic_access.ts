@@ -1,4 +1,5 @@
-import { hasScope, HubError } from "@alkdev/operations";
+import { hasScope } from "@alkdev/operations";
+import { HubError } from "@hub/errors";
 
 /** Most topics one event stream may subscribe to. */
 export const MAX_TOPICS = 32;

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
-import { hasScope, HubError } from "@alkdev/operations";
+import { hasScope } from "@alkdev/operations";
+import { HubError } from "@hub/errors";
 import { type LlmGateway, queryUsage } from "../../llm/mod.ts";
 import type { HubEnv } from "../app.ts";
 
