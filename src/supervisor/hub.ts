@@ -28,7 +28,7 @@ import {
 } from "./startup/services.ts";
 import { StartupProgress } from "./startup/steps.ts";
 import type { HubEvents } from "./events.ts";
-import { type LlmGateway, startLlmGateway } from "./llm/mod.ts";
+import { type LlmGateway, startLlmGateway } from "./llm_gateway/mod.ts";
 import { createSpokeServer, type SpokeServer, type SpokeServerOptions } from "./spokes/mod.ts";
 
 /** How to start a hub: CLI flags and environment, plus test hooks. */

@@ -6,7 +6,7 @@
  */
 
 const HOLDER = new URL("./_lock_holder.ts", import.meta.url);
-const ROOT = new URL("../../", import.meta.url);
+const ROOT = new URL("../..", import.meta.url);
 
 /** A running process that holds a data-dir lock. */
 export interface HolderProcess {

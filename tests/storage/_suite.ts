@@ -1,5 +1,5 @@
 /**
- * The storage behaviour every driver must show. `storage.test.ts` runs it
+ * The storage behaviour every driver must show. `storage_test.ts` runs it
  * against PGlite always and against PostgreSQL when HUB_TEST_DATABASE_URL is set.
  *
  * @module

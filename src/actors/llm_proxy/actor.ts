@@ -4,7 +4,7 @@ import {
   type Deployment,
   estimateInputTokens,
   openAiError,
-} from "../../llm/mod.ts";
+} from "../../llm_catalog/mod.ts";
 import { Balancer } from "./balancer.ts";
 import type {
   FromActor,

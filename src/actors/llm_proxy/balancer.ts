@@ -1,4 +1,4 @@
-import type { Deployment } from "../../llm/mod.ts";
+import type { Deployment } from "../../llm_catalog/mod.ts";
 
 /**
  * Orders the deployments of one request: healthy ones in a weighted random

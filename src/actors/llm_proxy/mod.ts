@@ -2,7 +2,7 @@
  * The llm-proxy actor: resolves a model to its deployments, calls the
  * upstream with `fetch` (weighted order, fallback, cooldown) and streams the
  * answer back over its data port. The supervisor runs a pool of them (see
- * `src/supervisor/llm/`).
+ * `src/supervisor/llm_gateway/`).
  *
  * ```ts ignore
  * const handle = await system.start(llmProxyActor(0, { timeoutMs: 60_000, cooldownMs: 30_000 }));

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { CatalogData } from "../../llm/mod.ts";
+import type { CatalogData } from "../../llm_catalog/mod.ts";
 
 /** Which upstream endpoint a request is for. */
 export type LlmEndpoint = "chat" | "embeddings";

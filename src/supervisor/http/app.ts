@@ -12,7 +12,7 @@ import { llmProviderRoutes } from "./routes/llm_providers.ts";
 import { openAiRoutes } from "./routes/openai.ts";
 import { sendOpenAiError } from "./routes/openai_errors.ts";
 import { usageRoutes } from "./routes/usage.ts";
-import type { LlmGateway } from "../llm/mod.ts";
+import type { LlmGateway } from "../llm_gateway/mod.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
 import { operationRoutes } from "./routes/operations.ts";
 import type { HealthReport } from "../health.ts";

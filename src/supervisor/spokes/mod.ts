@@ -34,4 +34,4 @@ export {
   type ParsedOperation,
   RESERVED_NAMESPACES,
 } from "./registration.ts";
-export { spokeRoutes } from "./spokes_route.ts";
+export { spokeRoutes } from "../http/routes/spokes.ts";

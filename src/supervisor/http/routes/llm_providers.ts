@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { hasScope } from "@alkdev/operations";
 import { HubError } from "@hub/errors";
-import type { LlmGateway } from "../../llm/mod.ts";
+import type { LlmGateway } from "../../llm_gateway/mod.ts";
 import type { HubEnv } from "../app.ts";
 import { jsonBody } from "./call.ts";
 

@@ -1,8 +1,8 @@
 import { type Context, Hono } from "hono";
 import { HubError } from "@hub/errors";
-import { hasLlmScope, openAiError } from "../../../llm/mod.ts";
+import { hasLlmScope, openAiError } from "../../../llm_catalog/mod.ts";
 import type { LlmEndpoint } from "../../../actors/llm_proxy/mod.ts";
-import { type LlmGateway, proxyCall } from "../../llm/mod.ts";
+import { type LlmGateway, proxyCall } from "../../llm_gateway/mod.ts";
 import type { HubEnv } from "../app.ts";
 import { sendOpenAiError } from "./openai_errors.ts";
 

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { type ErrorCode, toHubError } from "@hub/errors";
-import { openAiError, type OpenAiErrorType } from "../../../llm/mod.ts";
+import { openAiError, type OpenAiErrorType } from "../../../llm_catalog/mod.ts";
 import { logIfInternal } from "../errors.ts";
 
 const TYPES: Partial<Record<ErrorCode, [OpenAiErrorType, string]>> = {

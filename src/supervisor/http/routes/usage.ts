@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { hasScope } from "@alkdev/operations";
 import { HubError } from "@hub/errors";
-import { type LlmGateway, queryUsage } from "../../llm/mod.ts";
+import { type LlmGateway, queryUsage } from "../../llm_gateway/mod.ts";
 import type { HubEnv } from "../app.ts";
 
 const DAY_MS = 24 * 60 * 60 * 1000;

@@ -1,0 +1,206 @@
+import assert from "node:assert/strict";
+import {
+  Balancer,
+  createLlmProxy,
+  type FromActor,
+  SseFilter,
+} from "../../../src/actors/llm_proxy/mod.ts";
+import { hasScope } from "@alkdev/operations";
+import {
+  Catalog,
+  type Deployment,
+  deploymentScope,
+  formatDuration,
+} from "../../../src/llm_catalog/mod.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const text = (bytes: Uint8Array | null) => bytes === null ? "" : decoder.decode(bytes);
+
+const chunk = (content: string) =>
+  `data: {"choices":[{"index":0,"delta":{"content":"${content}"}}],"usage":null}\n\n`;
+const usage = 'data: {"choices":[],"usage":{"prompt_tokens":5,"completion_tokens":2}}\n\n';
+
+Deno.test("SseFilter passes whole events through as the same bytes", () => {
+  const filter = new SseFilter(true);
+  const bytes = encoder.encode(chunk("a") + chunk("b"));
+  assert.equal(filter.push(bytes), bytes);
+  assert.equal(filter.chunks, 2);
+});
+
+Deno.test("SseFilter forwards only whole events when the upstream splits them", () => {
+  const filter = new SseFilter(true);
+  const all = chunk("hello") + chunk("world") + "data: [DONE]\n\n";
+  const out = [7, 40, 41, 90].reduce<{ at: number; text: string }>((acc, end) => {
+    const forwarded = text(filter.push(encoder.encode(all.slice(acc.at, end))));
+    assert.ok(forwarded === "" || forwarded.endsWith("\n\n"), "a partial event was forwarded");
+    return { at: end, text: acc.text + forwarded };
+  }, { at: 0, text: "" });
+  const rest = text(filter.push(encoder.encode(all.slice(out.at)))) + text(filter.flush());
+  assert.equal(out.text + rest, all);
+  assert.equal(filter.chunks, 2);
+});
+
+Deno.test("SseFilter strips the usage chunk the client did not ask for, and keeps its usage", () => {
+  const stripping = new SseFilter(true);
+  assert.equal(
+    text(stripping.push(encoder.encode(chunk("x") + usage + "data: [DONE]\n\n"))),
+    chunk("x") + "data: [DONE]\n\n",
+  );
+  assert.deepEqual(stripping.usage, { prompt_tokens: 5, completion_tokens: 2 });
+  const keeping = new SseFilter(false);
+  assert.equal(text(keeping.push(encoder.encode(usage))), usage);
+  assert.equal(keeping.usage?.completion_tokens, 2);
+  assert.equal(keeping.chunks, 0);
+});
+
+Deno.test('SseFilter notes an error payload and ignores "error" inside content', () => {
+  const filter = new SseFilter(true);
+  filter.push(encoder.encode(chunk('the \\"error\\" word')));
+  assert.equal(filter.errorCode, null);
+  filter.push(
+    encoder.encode(
+      'data: {"error":{"message":"boom","type":"server_error","code":"overloaded"}}\n\n',
+    ),
+  );
+  assert.equal(filter.errorCode, "overloaded");
+});
+
+Deno.test("SseFilter handles CRLF event separators", () => {
+  const filter = new SseFilter(true);
+  const out = text(
+    filter.push(
+      encoder.encode(chunk("a").replaceAll("\n", "\r\n") + usage.replaceAll("\n", "\r\n")),
+    ),
+  );
+  assert.equal(out, chunk("a"));
+  assert.equal(filter.usage?.prompt_tokens, 5);
+});
+
+Deno.test("SseFilter keeps CRLF events apart when a read ends between CR and LF", () => {
+  const filter = new SseFilter(true);
+  const crlf = (event: string) => event.replaceAll("\n", "\r\n");
+  const all = crlf(chunk("a")) + crlf(usage) + crlf("data: [DONE]\n\n");
+  // Every cut between the CR and the LF of an event's closing blank line.
+  const cuts = [...all.matchAll(/\r\n\r\n/g)].map((m) => m.index! + 3);
+  let out = "";
+  let at = 0;
+  for (const cut of cuts) {
+    out += text(filter.push(encoder.encode(all.slice(at, cut))));
+    at = cut;
+  }
+  out += text(filter.push(encoder.encode(all.slice(at)))) + text(filter.flush());
+  assert.equal(out, chunk("a") + "data: [DONE]\n\n");
+  assert.equal(filter.usage?.prompt_tokens, 5);
+});
+
+const deployment = (id: string, weight: number): Deployment => {
+  const [provider, model] = id.split("/");
+  return { id, provider, model, baseURL: "http://x", weight };
+};
+
+Deno.test("an upstream stream that never ends its event fails as upstream_error past 1 MiB", async () => {
+  // 2 MiB of one unterminated `data:` line, then the end of the stream.
+  const piece = encoder.encode("x".repeat(64 * 1024));
+  let left = 32;
+  const body = new ReadableStream<Uint8Array>({
+    start: (c) => c.enqueue(encoder.encode("data: ")),
+    pull: (c) => left-- > 0 ? c.enqueue(piece.slice()) : c.close(),
+  });
+  const posted: FromActor[] = [];
+  const ended = Promise.withResolvers<void>();
+  const proxy = createLlmProxy({
+    options: { timeoutMs: 60_000, cooldownMs: 1000 },
+    post(message) {
+      posted.push(message);
+      if (message.t === "end" || message.t === "res") ended.resolve();
+    },
+    fetch: () => Promise.resolve(new Response(body)),
+  });
+  proxy.configure({
+    providers: [{ name: "local", baseURL: "http://upstream/v1", models: ["m"] }],
+    aliases: {},
+  });
+  proxy.handle({
+    t: "req",
+    id: 1,
+    endpoint: "chat",
+    body: JSON.stringify({ model: "m", stream: true, messages: [] }),
+    model: "m",
+    allowed: ["local/m"],
+    stream: true,
+    includeUsage: false,
+  });
+  await ended.promise;
+  const end = posted.at(-1)!;
+  assert.equal(end.t, "end");
+  assert.equal(end.t === "end" && end.summary.errorCode, "upstream_error");
+  const sent = posted.flatMap((m) => m.t === "head" || m.t === "chunk" ? [text(m.data)] : []);
+  assert.equal(sent.length, 1, "only the error payload reaches the client");
+  assert.match(sent[0], /^data: \{"error":\{.*"code":"upstream_error"/);
+  assert.ok(left > 0, "the upstream was read to its end, not cancelled");
+});
+
+Deno.test("Balancer orders by weight and puts cooling deployments last", () => {
+  let now = 0;
+  const draws = [0.9, 0.5];
+  const balancer = new Balancer(1000, () => now, () => draws.shift() ?? 0.5);
+  const a = deployment("a/m", 1);
+  const b = deployment("b/m", 3);
+  // keys: a = 0.9^(1/1) = 0.9, b = 0.5^(1/3) ≈ 0.79: a first.
+  assert.deepEqual(balancer.order([a, b]).map((d) => d.id), ["a/m", "b/m"]);
+  balancer.fail(a);
+  assert.deepEqual(balancer.order([a, b]).map((d) => d.id), ["b/m", "a/m"]);
+  assert.deepEqual(balancer.coolingDown(), ["a/m"]);
+  now = 1001;
+  assert.deepEqual(balancer.coolingDown(), []);
+});
+
+Deno.test("Balancer shares traffic in proportion to weight", () => {
+  const balancer = new Balancer(0);
+  const heavy = deployment("heavy/m", 3);
+  const light = deployment("light/m", 1);
+  let first = 0;
+  for (let i = 0; i < 4000; i++) if (balancer.order([heavy, light])[0] === heavy) first++;
+  assert.ok(first > 2700 && first < 3300, `heavy first ${first} of 4000 (expected ~3000)`);
+});
+
+Deno.test("Catalog resolves provider/model, aliases and names several providers serve", () => {
+  const catalog = new Catalog({
+    providers: [
+      { name: "p1", baseURL: "http://a/v1/", models: ["m", "only1"] },
+      { name: "p2", baseURL: "http://b/v1", models: ["m"], weight: 2 },
+    ],
+    aliases: { fast: "p2/m", broken: "nope" },
+  });
+  assert.deepEqual(catalog.resolve("m")?.deployments.map((d) => d.id), ["p1/m", "p2/m"]);
+  assert.equal(catalog.resolve("p1/m")?.deployments[0].baseURL, "http://a/v1");
+  assert.deepEqual(catalog.resolve("fast")?.deployments.map((d) => d.id), ["p2/m"]);
+  assert.equal(catalog.resolve("nope"), undefined);
+  assert.deepEqual(catalog.danglingAliases(), ["broken"]);
+  const scoped = catalog.models(["llm:p2"]).map((m) => m.id).sort();
+  assert.deepEqual(scoped, ["fast", "m", "p2/m"]);
+});
+
+Deno.test("formatDuration writes OpenAI's reset durations", () => {
+  assert.equal(formatDuration(20), "20ms");
+  assert.equal(formatDuration(1000), "1s");
+  assert.equal(formatDuration(1500), "1.5s");
+  assert.equal(formatDuration(360_000), "6m0s");
+});
+
+Deno.test("formatDuration carries rounded seconds into the minute and the hour", () => {
+  assert.equal(formatDuration(119_500), "2m0s");
+  assert.equal(formatDuration(60_500), "1m1s");
+  assert.equal(formatDuration(3_599_500), "1h0m0s");
+  assert.equal(formatDuration(3_661_000), "1h1m1s");
+});
+
+Deno.test("deploymentScope() keeps a model's scope from granting models whose names extend it", () => {
+  const one = deploymentScope({ provider: "ollama", model: "llama3" });
+  const other = deploymentScope({ provider: "ollama", model: "llama3:70b" });
+  assert.equal(one, "llm:ollama:llama3");
+  assert.equal(other, "llm:ollama:llama3-70b");
+  assert.equal(hasScope([one], other), false);
+  assert.equal(hasScope(["llm:ollama"], other), true);
+});

@@ -1,0 +1,140 @@
+import assert from "node:assert/strict";
+import { Redis } from "ioredis";
+import {
+  type LimitDecision,
+  type LlmLimiter,
+  MemoryLimiter,
+  RedisLimiter,
+} from "../../../src/supervisor/llm_gateway/mod.ts";
+import { TEST_REDIS_URL } from "../../helpers/services.ts";
+
+const ignore = !TEST_REDIS_URL;
+
+function admitted(decisions: LimitDecision[]): number {
+  return decisions.filter((d) => d.admitted).length;
+}
+
+/** The same spec over every limiter: one in-process, or two sharing Redis. */
+async function limiterSpec(t: Deno.TestContext, pair: () => [LlmLimiter, LlmLimiter]) {
+  await t.step("rpm admits exactly the limit across instances", async () => {
+    const [a, b] = pair();
+    const limits = { rpm: 7 };
+    const decisions = await Promise.all(
+      Array.from(
+        { length: 30 },
+        (_, i) => (i % 2 ? a : b).acquire({ keyId: "k-rpm", limits, tokens: 1 }),
+      ),
+    );
+    assert.equal(admitted(decisions), 7);
+    const refused = decisions.find((d) => !d.admitted)!;
+    assert.equal(refused.admitted, false);
+    if (!refused.admitted) {
+      assert.equal(refused.limit, "requests");
+      assert.ok(refused.retryAfterMs > 0 && refused.retryAfterMs <= 60_000 / 7 + 1);
+      assert.equal(refused.headers["x-ratelimit-limit-requests"], "7");
+      assert.equal(refused.headers["x-ratelimit-remaining-requests"], "0");
+    }
+  });
+
+  await t.step("tpm reserves the estimate and settles with actual usage", async () => {
+    const [a, b] = pair();
+    const limits = { tpm: 1000 };
+    const first = await a.acquire({ keyId: "k-tpm", limits, tokens: 600 });
+    assert.ok(first.admitted);
+    // 400 left: a second 600 does not fit on either instance.
+    const second = await b.acquire({ keyId: "k-tpm", limits, tokens: 600 });
+    assert.equal(second.admitted, false);
+    if (!second.admitted) assert.equal(second.limit, "tokens");
+    // The first used only 100: 500 come back, so 600 fits now (plus a little refill).
+    if (first.admitted) await a.settle(first.lease, 100);
+    const third = await b.acquire({ keyId: "k-tpm", limits, tokens: 600 });
+    assert.ok(third.admitted);
+    assert.equal(third.headers["x-ratelimit-limit-tokens"], "1000");
+    const tooLarge = await a.acquire({ keyId: "k-tpm", limits, tokens: 5000 });
+    assert.equal(!tooLarge.admitted && tooLarge.limit, "tokens_too_large");
+  });
+
+  await t.step("maxParallel holds across instances and frees slots on settle", async () => {
+    const [a, b] = pair();
+    const limits = { maxParallel: 3 };
+    const decisions = await Promise.all(
+      Array.from(
+        { length: 10 },
+        (_, i) => (i % 2 ? a : b).acquire({ keyId: "k-par", limits, tokens: 0 }),
+      ),
+    );
+    assert.equal(admitted(decisions), 3);
+    const held = decisions.filter((d) => d.admitted);
+    const first = held[0];
+    if (first.admitted) await (decisions.indexOf(first) % 2 ? a : b).settle(first.lease, 0);
+    const again = await a.acquire({ keyId: "k-par", limits, tokens: 0 });
+    assert.ok(again.admitted);
+    const full = await b.acquire({ keyId: "k-par", limits, tokens: 0 });
+    assert.equal(!full.admitted && full.limit, "parallel");
+  });
+
+  await t.step("a refusal by one limit consumes none of the others", async () => {
+    const [a] = pair();
+    const limits = { rpm: 5, tpm: 100 };
+    const big = await a.acquire({ keyId: "k-mix", limits, tokens: 101 });
+    assert.equal(big.admitted, false);
+    const decisions = [];
+    for (let i = 0; i < 6; i++) {
+      decisions.push(await a.acquire({ keyId: "k-mix", limits, tokens: 10 }));
+    }
+    assert.equal(admitted(decisions), 5, "the refused request took no request slot");
+  });
+
+  await t.step(
+    "a refusal by one limit carries the headers of every limit the key has",
+    async () => {
+      const [a, b] = pair();
+      const limits = { rpm: 1, tpm: 1000 };
+      assert.ok((await a.acquire({ keyId: "k-heads", limits, tokens: 100 })).admitted);
+      const refused = await b.acquire({ keyId: "k-heads", limits, tokens: 100 });
+      assert.equal(!refused.admitted && refused.limit, "requests");
+      assert.equal(refused.headers["x-ratelimit-remaining-requests"], "0");
+      assert.equal(refused.headers["x-ratelimit-limit-tokens"], "1000");
+      // 900 left after the first request's reservation (plus whatever refilled since).
+      const tokens = Number(refused.headers["x-ratelimit-remaining-tokens"]);
+      assert.ok(tokens >= 900 && tokens < 1000, `remaining tokens ${tokens}`);
+    },
+  );
+}
+
+Deno.test("MemoryLimiter: limits, reservations and slots", async (t) => {
+  await limiterSpec(t, () => {
+    const limiter = new MemoryLimiter();
+    return [limiter, limiter];
+  });
+});
+
+Deno.test({
+  name: "RedisLimiter: two hub-side instances sharing Redis admit exactly the limit",
+  ignore,
+  async fn(t) {
+    const clients = [new Redis(TEST_REDIS_URL!), new Redis(TEST_REDIS_URL!)];
+    try {
+      await limiterSpec(t, () => {
+        // A fresh namespace per step, so runs never see each other's counters.
+        const prefix = `hub-test:llm:${crypto.randomUUID()}`;
+        return [new RedisLimiter(clients[0], prefix), new RedisLimiter(clients[1], prefix)];
+      });
+    } finally {
+      for (const client of clients) client.disconnect();
+    }
+  },
+});
+
+Deno.test("MemoryLimiter: buckets refill at the limit's rate", () => {
+  let now = 0;
+  const limiter = new MemoryLimiter(() => now);
+  const limits = { rpm: 60 };
+  for (let i = 0; i < 60; i++) assert.ok(limiter.check({ keyId: "k", limits, tokens: 0 }).admitted);
+  const refused = limiter.check({ keyId: "k", limits, tokens: 0 });
+  assert.equal(refused.admitted, false);
+  if (!refused.admitted) assert.equal(refused.retryAfterMs, 1000);
+  now += 1000; // one request per second comes back
+  assert.ok(limiter.check({ keyId: "k", limits, tokens: 0 }).admitted);
+  assert.equal(limiter.check({ keyId: "k", limits, tokens: 0 }).admitted, false);
+});
