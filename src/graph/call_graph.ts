@@ -148,8 +148,10 @@ export class CallGraph {
     const { requestId, parentRequestId } = request;
     if (this.#graph.hasNode(requestId)) return; // duplicate delivery
     const parent = parentRequestId === undefined ? undefined : this.record(parentRequestId);
+    const { clientRequestId } = request;
     const call: CallRecord = {
       requestId,
+      ...(clientRequestId === undefined ? {} : { clientRequestId }),
       ...(parentRequestId === undefined ? {} : { parentRequestId }),
       // The parent's tree wins over what the request claims, so edges stay inside one tree.
       rootRequestId: parent?.rootRequestId ?? request.rootRequestId ?? parentRequestId ?? requestId,

@@ -17,6 +17,8 @@ export type CallStatus = typeof CALL_STATUSES[number];
 /** Attribute schema of a `call` node. */
 export const CallRecordSchema = Type.Object({
   requestId: Type.String(),
+  /** The id the client gave its request (an HTTP `x-request-id`), when it gave one. */
+  clientRequestId: Type.Optional(Type.String()),
   parentRequestId: Type.Optional(Type.String()),
   rootRequestId: Type.String(),
   operation: Type.String(),

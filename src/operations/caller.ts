@@ -44,6 +44,8 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Default: a random UUID. */
   requestId?: string;
+  /** The id the client gave its request, recorded with the call. */
+  clientRequestId?: string;
 }
 
 /** Options of {@linkcode createCaller}. */
@@ -170,7 +172,7 @@ export function createCaller(options: CallerOptions): Caller {
         `Cannot call operation "${name}": request id "${requestId}" is in flight`,
       );
     }
-    const { signal, parentRequestId, rootRequestId, identity } = callOptions;
+    const { signal, parentRequestId, rootRequestId, identity, clientRequestId } = callOptions;
     const deadline = Date.now() + timeoutMs;
     const request: CallRequested = {
       requestId,
@@ -180,6 +182,7 @@ export function createCaller(options: CallerOptions): Caller {
       input,
       deadline,
       identity,
+      ...(clientRequestId === undefined ? {} : { clientRequestId }),
     };
     const what = `operation "${name}"`;
     let entry: RegisteredOperation | undefined;

@@ -116,6 +116,7 @@ export {
   type CallRequested,
   type CallResponded,
   isCallEvent,
+  RequestIdSchema,
 } from "./protocol.ts";
 export { type Caller, type CallerOptions, type CallOptions, createCaller } from "./caller.ts";
 export { type CallEnd, callEnd, type CallEndStatus, type CallObserver } from "./observer.ts";

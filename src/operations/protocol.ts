@@ -3,7 +3,7 @@
  *
  * | event            | pubsub id            | payload                                        |
  * | ---------------- | -------------------- | ---------------------------------------------- |
- * | `call.requested` | target location id   | requestId, parent/root ids, operation, input, deadline, identity |
+ * | `call.requested` | target location id   | requestId, parent/root ids, operation, input, deadline, identity, clientRequestId? |
  * | `call.responded` | requestId            | requestId, output, runner?                     |
  * | `call.error`     | requestId            | requestId, error (SerializedError), runner?    |
  * | `call.aborted`   | requestId            | requestId, reason                              |
@@ -33,6 +33,8 @@ export interface CallRequested {
   /** Epoch ms after which nobody waits for the answer. */
   readonly deadline: number;
   readonly identity: Identity;
+  /** The id the client gave its request (an HTTP `x-request-id`), kept beside the hub's own. */
+  readonly clientRequestId?: string;
 }
 
 /** The handler's valid output. */
@@ -79,7 +81,16 @@ export const CALL_EVENTS = {
   aborted: "call.aborted",
 } as const satisfies Record<string, CallEventType>;
 
-const RequestId = Type.String({ minLength: 1, maxLength: 128 });
+/**
+ * A request id: 1 to 128 characters, no control characters (PostgreSQL
+ * refuses NUL in text, so such an id could never be stored or looked up).
+ */
+export const RequestIdSchema = Type.String({
+  minLength: 1,
+  maxLength: 128,
+  pattern: "^[^\\x00-\\x1f\\x7f]+$",
+});
+const RequestId = RequestIdSchema;
 
 /** JSON Schemas of the payloads, for spokes and other-language peers. */
 export const CallEventSchemas = {
@@ -95,6 +106,7 @@ export const CallEventSchemas = {
       scopes: Type.Array(Type.String()),
       via: Type.String(),
     }),
+    clientRequestId: Type.Optional(RequestId),
   }),
   "call.responded": Type.Object({
     requestId: RequestId,

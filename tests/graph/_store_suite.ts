@@ -103,6 +103,25 @@ export async function storeSuite(t: Deno.TestContext, db: HubDb): Promise<void> 
       }
     });
 
+    await t.step("a client's request id is stored with its call and loads back", async () => {
+      await caller.call(echo, { text: "hi" }, {
+        identity: opsUser,
+        requestId: "with-client-id",
+        clientRequestId: "client-7",
+      });
+      const inMemory = await settled(graph, "with-client-id");
+      assert.equal(inMemory.clientRequestId, "client-7");
+      await store.flush();
+      const fresh = new CallGraph({ pubsub });
+      const reader = await createCallGraphStore({ db, graph: fresh, flushIntervalMs: 60_000 });
+      try {
+        assert.equal((await reader.load("with-client-id"))?.call.clientRequestId, "client-7");
+      } finally {
+        await reader.close();
+        await fresh.close();
+      }
+    });
+
     await t.step("status changes update the node; a final state is never overwritten", async () => {
       const controller = new AbortController();
       const call = caller.call(waits, {}, {

@@ -5,7 +5,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { defineOperation, serveOperations } from "@alkdev/operations";
+import { defineOperation, isCallEvent, serveOperations } from "@alkdev/operations";
 import {
   admin,
   badOutput,
@@ -318,4 +318,18 @@ Deno.test("call protocol over an in-process pubsub", async (t) => {
     await observer.close();
     await close();
   }
+});
+
+Deno.test("isCallEvent() takes a client's request id and refuses ids with control characters", () => {
+  const request = {
+    requestId: "r-9",
+    operation: "test.echo",
+    input: {},
+    deadline: Date.now() + 1000,
+    identity: opsUser,
+  };
+  assert.ok(isCallEvent("call.requested", { ...request, clientRequestId: "client-1" }));
+  assert.ok(!isCallEvent("call.requested", { ...request, clientRequestId: "" }));
+  assert.ok(!isCallEvent("call.requested", { ...request, requestId: "r\u00009" }));
+  assert.ok(!isCallEvent("call.responded", { requestId: "r\n", output: null }));
 });

@@ -1,6 +1,5 @@
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { requestId } from "hono/request-id";
 import { HubError } from "@hub/errors";
 import type { Caller, OperationRegistry } from "@alkdev/operations";
 import type { PubSub } from "@alkdev/pubsub";
@@ -18,6 +17,7 @@ import { operationRoutes } from "./routes/operations.ts";
 import type { HealthReport } from "../health.ts";
 import { type AuthVariables, bearerAuth } from "./auth.ts";
 import { sendError } from "./errors.ts";
+import { requestIds, type RequestIdVariables } from "./request_id.ts";
 import { spokeRoutes, type SpokeServer } from "../spokes/mod.ts";
 
 /** What the HTTP app needs from the running hub. */
@@ -46,12 +46,12 @@ export interface AppDeps {
 }
 
 /** Hono variables of every hub route. */
-export type HubEnv = { Variables: AuthVariables & { requestId: string } };
+export type HubEnv = { Variables: AuthVariables & RequestIdVariables };
 
 /** Builds the supervisor's HTTP app: `/health` open, everything else behind a bearer key. */
 export function createApp(deps: AppDeps): Hono<HubEnv> {
   const app = new Hono<HubEnv>();
-  app.use(requestId({ headerName: "x-request-id", limitLength: 128 }));
+  app.use(requestIds());
   // `/v1` is the OpenAI-compatible API: its clients expect OpenAI's error shape.
   const isOpenAi = (path: string) => path === "/v1" || path.startsWith("/v1/");
   app.onError((error, c) =>

@@ -39,15 +39,18 @@ export async function jsonBody(c: Context): Promise<unknown> {
 
 /**
  * Calls an operation for an HTTP request through the call protocol, so it is
- * authorised, validated and recorded like any other call. A client that goes
- * away aborts the call.
+ * authorised, validated and recorded like any other call. The call's id is the
+ * request's id (`x-request-id`), so whatever the answer, a client finds the
+ * call at `GET /api/v1/calls/<id>`; one HTTP request runs at most one call.
+ * A client that goes away aborts the call.
  */
 export async function callFor(c: Context<HubEnv>, caller: Caller, name: string, input: unknown) {
-  const requestId = crypto.randomUUID();
-  c.header("x-call-id", requestId);
+  const requestId = c.var.requestId;
+  c.header("x-call-id", requestId); // the same id, kept for clients that read it
   const output = await caller.call(name, input, {
     identity: identityOf(c),
     requestId,
+    clientRequestId: c.var.clientRequestId,
     timeoutMs: timeoutOf(c),
     signal: c.req.raw.signal,
   });
