@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   "unauthorized",
   "forbidden",
   "not_found",
+  "method_not_allowed",
   "conflict",
   "rate_limited",
   "payload_too_large",
@@ -37,6 +38,8 @@ export const ERROR_MAP: Readonly<Record<ErrorCode, ErrorMapping>> = {
   unauthorized: { http: 401, jsonRpc: -32001, wsClose: 4401 },
   forbidden: { http: 403, jsonRpc: -32003, wsClose: 4403 },
   not_found: { http: 404, jsonRpc: -32004, wsClose: 4404 },
+  // A route that exists, asked with a method it does not serve (the answer names the allowed ones).
+  method_not_allowed: { http: 405, jsonRpc: -32005, wsClose: 4405 },
   conflict: { http: 409, jsonRpc: -32009, wsClose: 4409 },
   rate_limited: { http: 429, jsonRpc: -32029, wsClose: 4429 },
   payload_too_large: { http: 413, jsonRpc: -32013, wsClose: 1009 },

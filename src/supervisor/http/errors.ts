@@ -1,4 +1,4 @@
-import type { Context } from "hono";
+import type { Context, Handler } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { type ErrorCode, HubError, toHubError } from "@hub/errors";
 import { logger } from "../../logging/mod.ts";
@@ -45,4 +45,19 @@ export function sendError(c: Context, thrown: unknown, dev = false): Response {
 /** Shorthand for throwing a coded error inside a route. */
 export function fail(code: ErrorCode, message: string): never {
   throw new HubError(code, message);
+}
+
+/**
+ * The handler of a route's other methods: `405 method_not_allowed` with an
+ * `Allow` header, instead of the `404` that would say the route is missing.
+ */
+export function methodNotAllowed(...allowed: readonly string[]): Handler {
+  const methods = allowed.join(", ");
+  return (c) => {
+    c.header("Allow", methods);
+    throw new HubError(
+      "method_not_allowed",
+      `Cannot ${c.req.method} ${c.req.path}: the route allows ${methods}`,
+    );
+  };
 }

@@ -1,5 +1,5 @@
 import Type from "typebox";
-import { defineOperation, type OperationRegistry } from "@alkdev/operations";
+import { defineOperation, type OperationRegistry, RequestIdSchema } from "@alkdev/operations";
 import { HubError } from "@hub/errors";
 import type { CallGraphStore } from "../../graph/mod.ts";
 import { VERSION } from "../../version.ts";
@@ -48,7 +48,8 @@ export function hubOperations(deps: HubOperationDeps) {
       name: "calls.get",
       kind: "query",
       description: "A call from the call graph, with its subtree of nested calls.",
-      input: Type.Object({ requestId: Type.String({ minLength: 1, maxLength: 128 }) }, {
+      // No control characters: PostgreSQL refuses NUL, which would be a 500, not a 400.
+      input: Type.Object({ requestId: RequestIdSchema }, {
         additionalProperties: false,
       }),
       output: Type.Object({

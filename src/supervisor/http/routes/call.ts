@@ -26,6 +26,30 @@ export function timeoutOf(c: Context): number | undefined {
   return ms;
 }
 
+const BOOLEANS: Readonly<Record<string, boolean>> = {
+  true: true,
+  "1": true,
+  false: false,
+  "0": false,
+};
+
+/**
+ * Parses a boolean query parameter strictly (`true`/`1`, `false`/`0`; absent
+ * is `false`): anything else is `bad_request`, never a silent `false`.
+ */
+export function booleanQuery(c: Context, name: string): boolean {
+  const text = c.req.query(name);
+  if (text === undefined) return false;
+  const value = BOOLEANS[text];
+  if (value === undefined) {
+    throw new HubError(
+      "bad_request",
+      `Invalid ${name} "${text.slice(0, 64)}": expected true, false, 1 or 0`,
+    );
+  }
+  return value;
+}
+
 /** Reads a JSON body; an empty body is `{}`, malformed JSON is `bad_request`. */
 export async function jsonBody(c: Context): Promise<unknown> {
   const text = await c.req.text();

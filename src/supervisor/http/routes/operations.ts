@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { Caller, OperationRegistry } from "@alkdev/operations";
 import type { HubEnv } from "../app.ts";
+import { methodNotAllowed } from "../errors.ts";
 import { callFor, identityOf, jsonBody } from "./call.ts";
 
 /** `GET /api/v1/operations`, `POST /api/v1/operations/:name`, `GET /api/v1/calls/:requestId`. */
@@ -17,5 +18,9 @@ export function operationRoutes(registry: OperationRegistry, caller: Caller): Ho
     });
     return c.json(output as Record<string, unknown>);
   });
+  // Registered after the routes above, so they answer only the methods those leave.
+  routes.all("/operations", methodNotAllowed("GET"));
+  routes.all("/operations/:name", methodNotAllowed("POST"));
+  routes.all("/calls/:requestId", methodNotAllowed("GET"));
   return routes;
 }

@@ -4,7 +4,9 @@ import { HubError } from "@hub/errors";
 /** Most topics one event stream may subscribe to. */
 export const MAX_TOPICS = 32;
 
-const TOPIC = /^[A-Za-z0-9_.-]{1,128}(?::[A-Za-z0-9_.:@-]{1,256})?$/;
+// One ":" at most: types never contain one and the hub's ids do not either, so a
+// topic with more would wait in silence for an id nothing publishes.
+const TOPIC = /^[A-Za-z0-9_.-]{1,128}(?::[A-Za-z0-9_.@-]{1,256})?$/;
 
 /**
  * Topics carrying other callers' data — call inputs and outputs, key
@@ -28,7 +30,8 @@ export function parseTopics(values: readonly string[], scopes: readonly string[]
     if (!TOPIC.test(value) || value.startsWith("__")) {
       throw new HubError(
         "bad_request",
-        `Invalid topic "${value.slice(0, 64)}": expected type or type:id`,
+        `Invalid topic "${value.slice(0, 64)}": expected type or type:id ` +
+          `(letters, digits, "_", ".", "-"; the id also "@"; one ":" at most)`,
       );
     }
     const required = ADMIN_PREFIXES.some((prefix) => value.startsWith(prefix)) ? "admin" : "events";
