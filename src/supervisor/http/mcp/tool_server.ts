@@ -79,19 +79,25 @@ async function callTool(
   } catch (error) {
     throw toMcpError(toHubError(error));
   }
+  // Every answer names the call, so a client can find it at GET /api/v1/calls/<id>.
+  const requestId = crypto.randomUUID();
   try {
     const output = await options.caller.call(name, input, {
       identity: options.identity,
+      requestId,
       signal: AbortSignal.any([signal, options.signal]),
       ...(options.callTimeoutMs === undefined ? {} : { timeoutMs: options.callTimeoutMs }),
     });
-    return toolResult(output);
+    return toolResult(output, requestId);
   } catch (error) {
     if (options.signal.aborted) {
-      throw toMcpError(new HubError("unavailable", `Call of tool "${name}" ended: session closed`));
+      throw toMcpError(
+        new HubError("unavailable", `Call of tool "${name}" ended: session closed`),
+        requestId,
+      );
     }
     // The operation ran (or was dispatched) and failed: MCP wants that as a tool result.
-    return toolErrorResult(toHubError(error));
+    return toolErrorResult(toHubError(error), requestId);
   }
 }
 

@@ -51,32 +51,48 @@ export function toolInput(spec: OperationSpec, args: JsonObject | undefined): un
   return args?.[WRAPPED_INPUT];
 }
 
-/** A successful call: the output as JSON text, and as `structuredContent` when an object. */
-export function toolResult(output: unknown): CallToolResult {
+/**
+ * A successful call: the output as JSON text, and as `structuredContent` when
+ * an object. `_meta.requestId` is the call's id (`GET /api/v1/calls/<id>`).
+ */
+export function toolResult(output: unknown, requestId: string): CallToolResult {
   const result: CallToolResult = {
     content: [{ type: "text", text: JSON.stringify(output) ?? "null" }],
+    _meta: { requestId },
   };
   if (isPlainObject(output)) result.structuredContent = output;
   return result;
 }
 
-/** A call that ran and failed: what MCP wants for tool execution errors, so the model sees it. */
-export function toolErrorResult(error: HubError): CallToolResult {
+/**
+ * A call that ran and failed: what MCP wants for tool execution errors, so the
+ * model sees it. The body is the hub's error body, `requestId` the call's id.
+ */
+export function toolErrorResult(error: HubError, requestId: string): CallToolResult {
   const body = {
     error: {
       code: error.code,
       message: error.message,
+      requestId,
       ...(error.details === undefined ? {} : { details: error.details }),
     },
   };
   // No structuredContent: a client checks it against the tool's output schema even on errors.
-  return { content: [{ type: "text", text: JSON.stringify(body) }], isError: true };
+  return {
+    content: [{ type: "text", text: JSON.stringify(body) }],
+    isError: true,
+    _meta: { requestId },
+  };
 }
 
-/** The JSON-RPC error of a hub error: the code from `ERROR_MAP`, the message, code and details as data. */
-export function toMcpError(error: HubError): McpError {
+/**
+ * The JSON-RPC error of a hub error: the code from `ERROR_MAP`, the message,
+ * code and details as data — and the call's id when a call was made.
+ */
+export function toMcpError(error: HubError, requestId?: string): McpError {
   const data = {
     code: error.code,
+    ...(requestId === undefined ? {} : { requestId }),
     ...(error.details === undefined ? {} : { details: error.details }),
   };
   const mcpError = new McpError(error.mapping.jsonRpc, error.message, data);

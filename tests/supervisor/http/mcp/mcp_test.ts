@@ -149,13 +149,50 @@ Deno.test("mcp: tools, calls and errors through the MCP SDK client", async (t) =
       const failed = await client.callTool({ name: "test.fails", arguments: {} });
       assert.equal(failed.isError, true);
       assert.deepEqual(JSON.parse(text(failed)), {
-        error: { code: "upstream_error", message: "Cannot reach upstream: connection refused" },
+        error: {
+          code: "upstream_error",
+          message: "Cannot reach upstream: connection refused",
+          requestId: failed._meta?.requestId,
+        },
       });
       const crashed = await client.callTool({ name: "test.crashes", arguments: {} });
       assert.equal(crashed.isError, true);
       assert.equal(JSON.parse(text(crashed)).error.code, "internal");
       assert.doesNotMatch(text(crashed), /hunter2/);
     });
+
+    await t.step("every tool result names its call, found in the call graph", async () => {
+      const recordOf = (requestId: string) =>
+        rig.graph.record(requestId) ??
+          new Promise<CallRecord>((resolve) => {
+            const stop = rig.graph.onChange((call) => {
+              if (call.requestId !== requestId) return;
+              stop();
+              resolve(call);
+            });
+          });
+      const ok = await client.callTool({ name: "test.echo", arguments: { text: "id" } });
+      const okId = ok._meta?.requestId as string;
+      assert.equal(typeof okId, "string");
+      const okCall = await recordOf(okId);
+      assert.deepEqual([okCall.operation, okCall.via], ["test.echo", "mcp"]);
+
+      const failed = await client.callTool({ name: "test.fails", arguments: {} });
+      const failedId = failed._meta?.requestId as string;
+      assert.equal(JSON.parse(text(failed)).error.requestId, failedId);
+      assert.notEqual(failedId, okId);
+      assert.equal((await recordOf(failedId)).operation, "test.fails");
+    });
+
+    await t.step(
+      "an HTTP-level refusal's data.requestId is the answer's x-request-id",
+      async () => {
+        const response = await postMcp(rig, KEYS.ops.token, { jsonrpc: "2.0", id: 1, method: "x" });
+        assert.equal(response.status, 400);
+        const body = await response.json();
+        assert.equal(body.error.data.requestId, response.headers.get("x-request-id"));
+      },
+    );
 
     await t.step("a bad or missing key is refused with 401 and opens no session", async () => {
       const before = rig.endpoint.sessionCount();
