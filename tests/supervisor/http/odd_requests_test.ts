@@ -57,6 +57,10 @@ Deno.test("odd requests: strict flags, one-colon topics, 405 with Allow, control
         ["POST", "/api/v1/calls/some-id", "GET"],
         ["PATCH", "/api/v1/keys", "GET, POST"],
         ["GET", "/api/v1/keys/some-id", "DELETE"],
+        ["POST", "/api/v1/events", "GET"],
+        ["DELETE", "/api/v1/openapi.json", "GET"],
+        ["POST", "/api/v1/spokes", "GET"],
+        ["POST", "/api/v1/usage", "GET"],
       ];
       for (const [method, path, allow] of cases) {
         const response = await send(path, { method });

@@ -4,6 +4,7 @@ import type { PubSub } from "@alkdev/pubsub";
 import { KEY_REVOKED, REVOKED_KEY_MESSAGE } from "../../../auth/mod.ts";
 import type { HubEvents } from "../../events.ts";
 import type { HubEnv } from "../app.ts";
+import { methodNotAllowed } from "../errors.ts";
 import { parseTopics } from "./topic_access.ts";
 
 /** Options of {@linkcode eventRoutes}. */
@@ -69,6 +70,7 @@ export function eventRoutes(
       }
     });
   });
+  routes.all("/events", methodNotAllowed("GET"));
   return routes;
 }
 

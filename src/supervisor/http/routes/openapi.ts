@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { type OperationRegistry, type OperationSpec } from "@alkdev/operations";
 import { VERSION } from "../../../version.ts";
 import type { HubEnv } from "../app.ts";
+import { methodNotAllowed } from "../errors.ts";
 import {
   components,
   json,
@@ -68,5 +69,6 @@ export function openApiRoutes(registry: OperationRegistry): Hono<HubEnv> {
     "/openapi.json",
     (c) => c.json(openApiDocument(registry, registry.toJsonSchema(identityOf(c)))),
   );
+  routes.all("/openapi.json", methodNotAllowed("GET"));
   return routes;
 }

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { hasScope } from "@alkdev/operations";
 import { HubError } from "@hub/errors";
 import type { HubEnv } from "../app.ts";
+import { methodNotAllowed } from "../errors.ts";
 import type { SpokeServer } from "../../spokes/spoke_server.ts";
 
 /**
@@ -18,5 +19,6 @@ export function spokeRoutes(spokes: SpokeServer): Hono<HubEnv> {
     }
     return c.json({ spokes: spokes.list().filter((spoke) => spoke.keyId === key.id) });
   });
+  routes.all("/spokes", methodNotAllowed("GET"));
   return routes;
 }

@@ -3,6 +3,7 @@ import { hasScope } from "@alkdev/operations";
 import { HubError } from "@hub/errors";
 import { type LlmGateway, queryUsage } from "../../llm_gateway/mod.ts";
 import type { HubEnv } from "../app.ts";
+import { methodNotAllowed } from "../errors.ts";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -40,6 +41,7 @@ export function usageRoutes(gateway: () => LlmGateway | undefined): Hono<HubEnv>
     });
     return c.json({ from: from.toISOString(), to: to.toISOString(), usage: groups });
   });
+  routes.all("/usage", methodNotAllowed("GET"));
   return routes;
 }
 
