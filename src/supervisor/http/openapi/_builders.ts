@@ -13,6 +13,17 @@ export type OpenApiOperation = Record<string, unknown>;
 /** An OpenAPI path item: method → operation. */
 export type PathItem = Record<string, OpenApiOperation>;
 
+/** An object schema with `properties`, and `required` when any. */
+export const object = (properties: Schema, required: string[] = []): Schema => ({
+  type: "object",
+  ...(required.length ? { required } : {}),
+  properties,
+});
+/** An array schema of `items`. */
+export const arrayOf = (items: Schema): Schema => ({ type: "array", items });
+export const STRING: Schema = { type: "string" };
+export const INTEGER: Schema = { type: "integer" };
+
 /** The hub's coded error body (`src/supervisor/http/errors.ts`). */
 export const ERROR_SCHEMA: Schema = {
   type: "object",

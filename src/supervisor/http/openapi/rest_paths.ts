@@ -1,26 +1,27 @@
 /**
- * The OpenAPI paths of `/api/v1` (besides the generated per-operation ones)
- * and `/health`. Where a route runs an operation, its schemas are the
- * operation's own (from the registry); provider bodies come from the config
- * schema, so the document cannot drift from what is validated.
+ * The OpenAPI paths of `/health` and the `/api/v1` routes over operations,
+ * keys, events and spokes (besides the generated per-operation ones). Where a
+ * route runs an operation, its schemas are the operation's own (from the
+ * registry), so the document cannot drift from what is validated.
  *
  * @module
  */
 import type { OperationRegistry } from "@alkdev/operations";
 import { toJsonSchema } from "@alkdev/operations";
-import { LLM_PROVIDER_SCHEMA } from "../../../config/mod.ts";
 import { CallRecordSchema } from "../../../graph/mod.ts";
 import { MAX_TIMEOUT_MS } from "../routes/call.ts";
-import { json, operation, param, type PathItem, type Schema } from "./_builders.ts";
+import {
+  arrayOf,
+  INTEGER,
+  json,
+  object,
+  operation,
+  param,
+  type PathItem,
+  type Schema,
+  STRING,
+} from "./_builders.ts";
 
-const object = (properties: Schema, required: string[] = []): Schema => ({
-  type: "object",
-  ...(required.length ? { required } : {}),
-  properties,
-});
-const arrayOf = (items: Schema): Schema => ({ type: "array", items });
-const STRING = { type: "string" };
-const INTEGER = { type: "integer" };
 const BOOLEAN_QUERY = { type: "string", enum: ["true", "false", "1", "0"] };
 
 /** The input and output schemas of a registered operation; `{}` (anything) when absent. */
@@ -55,28 +56,6 @@ const SPOKE = object({
   operations: arrayOf(STRING),
   remoteAddress: STRING,
 });
-
-const USAGE_GROUP = object({
-  keyId: STRING,
-  model: STRING,
-  requests: INTEGER,
-  errors: INTEGER,
-  inputTokens: INTEGER,
-  outputTokens: INTEGER,
-  avgLatencyMs: { type: "number" },
-  avgTtfcMs: { type: ["number", "null"] },
-});
-
-function providerSchemas(): { input: Schema; view: Schema } {
-  const input = toJsonSchema(LLM_PROVIDER_SCHEMA) as Schema;
-  const { apiKey: _secret, ...shown } = input.properties as Record<string, Schema>;
-  const view = object({
-    ...shown,
-    hasApiKey: { type: "boolean" },
-    source: { type: "string", enum: ["config", "api"] },
-  }, ["name", "baseURL", "models", "hasApiKey", "source"]);
-  return { input, view };
-}
 
 function operationPaths(registry: OperationRegistry): Record<string, PathItem> {
   const calls = schemasOf(registry, "calls.get");
@@ -165,89 +144,7 @@ function keyPaths(registry: OperationRegistry): Record<string, PathItem> {
   };
 }
 
-function llmPaths(): Record<string, PathItem> {
-  const { input, view } = providerSchemas();
-  const name = param("name", "path", STRING);
-  return {
-    "/api/v1/llm/providers": {
-      get: operation({
-        id: "listLlmProviders",
-        summary: "LLM providers; never an API key, only hasApiKey",
-        scopes: "admin",
-        responses: { 200: json(object({ providers: arrayOf(view) }, ["providers"]), "OK") },
-      }),
-      post: operation({
-        id: "createLlmProvider",
-        summary: "Adds a provider; its API key is stored encrypted",
-        scopes: "admin",
-        body: input,
-        responses: { 201: json(view, "The provider") },
-      }),
-    },
-    "/api/v1/llm/providers/{name}": {
-      get: operation({
-        id: "getLlmProvider",
-        summary: "One provider",
-        scopes: "admin",
-        parameters: [name],
-        responses: { 200: json(view, "The provider") },
-      }),
-      put: operation({
-        id: "replaceLlmProvider",
-        summary: "Replaces a stored provider (apiKey absent keeps it, null removes it)",
-        scopes: "admin",
-        parameters: [name],
-        body: input,
-        responses: { 200: json(view, "The provider") },
-      }),
-      delete: operation({
-        id: "deleteLlmProvider",
-        summary: "Deletes a stored provider",
-        scopes: "admin",
-        parameters: [name],
-        responses: { 204: { description: "Deleted" } },
-      }),
-    },
-    "/api/v1/llm/models": {
-      get: operation({
-        id: "listLlmCatalog",
-        summary: "Every model name of the catalog, and the aliases",
-        scopes: "admin",
-        responses: {
-          200: json(
-            object({ models: arrayOf({ type: "object" }), aliases: { type: "object" } }),
-            "OK",
-          ),
-        },
-      }),
-    },
-    "/api/v1/usage": {
-      get: operation({
-        id: "getUsage",
-        summary: "LLM usage by key and model over [from, to) (the last 24 hours by default)",
-        scopes: "llm (own key) or admin (any key)",
-        parameters: [
-          param("from", "query", { type: "string", format: "date-time" }),
-          param("to", "query", { type: "string", format: "date-time" }),
-          param("keyId", "query", STRING),
-          param("model", "query", STRING),
-        ],
-        responses: {
-          200: json(
-            object({ from: STRING, to: STRING, usage: arrayOf(USAGE_GROUP) }, [
-              "from",
-              "to",
-              "usage",
-            ]),
-            "OK",
-          ),
-        },
-      }),
-    },
-  };
-}
-
-/** `/health` and every `/api/v1` route but the per-operation paths. */
+/** `/health` and the `/api/v1` routes but the LLM ones and the per-operation paths. */
 export function restPaths(registry: OperationRegistry): Record<string, PathItem> {
   return {
     "/health": {
@@ -293,6 +190,5 @@ export function restPaths(registry: OperationRegistry): Record<string, PathItem>
         responses: { 200: json(object({ spokes: arrayOf(SPOKE) }, ["spokes"]), "OK") },
       }),
     },
-    ...llmPaths(),
   };
 }
