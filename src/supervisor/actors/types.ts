@@ -1,20 +1,7 @@
 import type { PubSubRouter } from "@alkdev/pubsub";
 import type { LogLevel } from "../../logging/mod.ts";
 
-declare const apiType: unique symbol;
-
-/** What to spawn: a behaviour (`kind`) run by a module Worker entry file. */
-export interface ActorDefinition<Api> {
-  kind: string;
-  /** Unique within the system; the kind by default (singletons such as the coordinator). */
-  id?: string;
-  /** The module worker file that calls `runActor`. */
-  entry: URL;
-  /** Structured-cloned into the worker as `ctx.options`. */
-  options?: unknown;
-  /** Type-only: carries `Api` so `start(def)` returns a typed handle. Never set. */
-  readonly [apiType]?: Api;
-}
+export type { ActorDefinition } from "../../actors/kit.ts";
 
 /** Restart policy: one-for-one, exponential backoff with full jitter, capped per window. */
 export interface RestartOptions {
