@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { waitFor } from "./wait_for.ts";
 
 const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
 
@@ -75,15 +76,17 @@ export function spawnHub(args: string[], env: Record<string, string> = {}): HubP
 /** Polls `/health` until it answers 200 (startup takes seconds on a fresh PGlite dir). */
 export async function waitForHealthy(
   url: string,
-  attempts = 600,
+  timeoutMs = 30_000,
 ): Promise<Record<string, unknown>> {
   let last: unknown;
-  for (let i = 0; i < attempts; i++) {
-    const response = await fetch(`${url}/health`).catch(() => undefined);
-    last = await response?.json();
-    if (response?.status === 200) return last as Record<string, unknown>;
-    // Polling an external process has no event to await; the step is short.
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  try {
+    // Polling an external process has no event to await.
+    return await waitFor(async () => {
+      const response = await fetch(`${url}/health`).catch(() => undefined);
+      last = await response?.json();
+      return response?.status === 200 ? last as Record<string, unknown> : undefined;
+    }, { timeoutMs, intervalMs: 50, what: "/health to answer 200" });
+  } catch {
+    throw new Error(`hub at ${url} never became healthy: ${JSON.stringify(last)}`);
   }
-  throw new Error(`hub at ${url} never became healthy: ${JSON.stringify(last)}`);
 }
