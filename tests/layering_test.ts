@@ -53,6 +53,13 @@ function targetFolder(file: string, specifier: string, map: Record<string, strin
   return inSrc.startsWith("..") ? "(outside src)" : inSrc.split("/")[0];
 }
 
+/** A `_file.ts` is private to its folder: no other folder imports it. */
+function isPrivateOfAnotherFolder(file: string, specifier: string): boolean {
+  if (!specifier.startsWith(".")) return false;
+  const path = resolve(dirname(file), specifier);
+  return path.split("/").at(-1)!.startsWith("_") && dirname(path) !== dirname(file);
+}
+
 async function violations(): Promise<string[]> {
   const map = await importMap();
   const found: string[] = [];
@@ -62,6 +69,12 @@ async function violations(): Promise<string[]> {
     const forbidden = FORBIDDEN[folder] ?? [];
     const text = await Deno.readTextFile(file);
     for (const [, specifier] of text.matchAll(IMPORT)) {
+      if (isPrivateOfAnotherFolder(file, specifier)) {
+        found.push(`${relative(ROOT, file)} imports "${specifier}", private to its folder`);
+      }
+      if (file.endsWith("/mod.ts") && /^\.\/_/.test(specifier)) {
+        found.push(`${relative(ROOT, file)} exports the private file "${specifier}"`);
+      }
       const target = targetFolder(file, specifier, map);
       if (target === undefined) continue;
       const bad = allowed ? !allowed.includes(target) : forbidden.includes(target);
@@ -71,7 +84,7 @@ async function violations(): Promise<string[]> {
   return found.sort();
 }
 
-Deno.test("layering: libraries never import the hub; actors never import supervisor or storage", async () => {
+Deno.test("layering: libraries never import the hub, actors never import supervisor or storage, _files stay private", async () => {
   assert.deepEqual(await violations(), []);
 });
 

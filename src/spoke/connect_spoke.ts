@@ -12,7 +12,7 @@ import {
   type OperationLog,
 } from "@alkdev/operations";
 import { deserializeError, HubError } from "@hub/errors";
-import { backoffDelay, type BackoffOptions } from "./_backoff.ts";
+import { backoffDelay, type BackoffOptions } from "./backoff.ts";
 import { SpokeCalls } from "./_calls.ts";
 import { Outbox } from "./outbox.ts";
 import {
