@@ -18,6 +18,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   pubsub: ["pubsub"],
   operations: ["operations", "pubsub", "errors"],
   spoke: ["spoke", "operations", "pubsub", "errors"],
+  llm_catalog: ["llm_catalog", "operations", "pubsub", "errors"],
 };
 
 /** `folder` must never import from these. */

@@ -3,7 +3,7 @@ import type { LogLevel } from "../../logging/mod.ts";
 
 export type { ActorDefinition } from "../../actors/kit.ts";
 
-/** Restart policy: one-for-one, exponential backoff with full jitter, capped per window. */
+/** Restart policy: one-for-one, exponential backoff with jitter in `[base, cap]`, capped per window. */
 export interface RestartOptions {
   /** Restarts allowed within `windowMs`; one crash more and the actor is `failed`. */
   maxRestarts: number;
