@@ -6,10 +6,11 @@ import { withHub } from "../helpers/hub.ts";
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from "../helpers/services.ts";
 import { fixtureActor, waitForState, withSystem } from "./actors/_helpers.ts";
 
+// No socket needed: these drive the hub's Hono app in-process.
 Deno.test("hub: every route but /health needs a valid bearer key, with coded errors", async (t) => {
   await withHub(async (hub, { adminKey, logs }) => {
     await t.step("/health is open and reports ok with the database and actors", async () => {
-      const response = await fetch(`${hub.url}/health`);
+      const response = await hub.app.request("/health");
       assert.equal(response.status, 200);
       const report = await response.json();
       assert.equal(report.status, "ok");
@@ -38,7 +39,7 @@ Deno.test("hub: every route but /health needs a valid bearer key, with coded err
     ];
     for (const [name, headers, status, code, message] of cases) {
       await t.step(name, async () => {
-        const response = await fetch(`${hub.url}/v0/x`, { headers });
+        const response = await hub.app.request("/v0/x", { headers });
         assert.equal(response.status, status);
         const body = await response.json();
         assert.equal(body.error.code, code);
@@ -49,7 +50,7 @@ Deno.test("hub: every route but /health needs a valid bearer key, with coded err
     }
 
     await t.step("an oversized body is refused with payload_too_large", async () => {
-      const response = await fetch(`${hub.url}/v0/x`, {
+      const response = await hub.app.request("/v0/x", {
         method: "POST",
         headers: { authorization: `Bearer ${adminKey}` },
         body: "x".repeat(hub.settings.bodyLimitBytes + 1),
@@ -73,13 +74,13 @@ Deno.test("hub: a revoked key stops working at once, though verifications are ca
       via: "system",
     });
     const get = async () =>
-      await (await fetch(`${hub.url}/x`, { headers: { authorization: `Bearer ${key}` } })).json();
+      await (await hub.app.request("/x", { headers: { authorization: `Bearer ${key}` } })).json();
     assert.equal((await get()).error.code, "not_found", "the new key works (and is now cached)");
     await hub.keys.revoke(record.id, { via: "system" });
     const body = await get();
     assert.equal(body.error.code, "unauthorized");
     assert.equal(body.error.message, "API key has been revoked");
-    const admin = await fetch(`${hub.url}/x`, { headers: { authorization: `Bearer ${adminKey}` } });
+    const admin = await hub.app.request("/x", { headers: { authorization: `Bearer ${adminKey}` } });
     assert.equal((await admin.json()).error.code, "not_found", "other keys are unaffected");
   });
 });
