@@ -118,6 +118,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const router = createPubSubRouter();
   parts.router = router;
   const pubsub = createPubSub<HubEvents>({ eventTarget: router });
+  // Log lines written elsewhere than stdout (tests capture them) are not on a terminal.
+  const logsToTerminal = options.logWrite ? false : undefined;
   let core: OperationsCore | undefined;
   let app: Hono<HubEnv> | undefined;
   const health = () => buildHealth({ phase, step: progress.current, startedAt, ...parts });
@@ -128,7 +130,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       () => ({ flags: options.flags, env: options.env }),
     );
     const loaded = await progress.run("load-config", async () => {
-      const loaded = await loadSettings({ flags, env });
+      const loaded = await loadSettings({ flags, env, terminal: logsToTerminal });
       // The embedded database's data dir is taken before anything else touches it,
       // so a second hub on it fails here, before it binds a port.
       if (!loaded.settings.databaseUrl) {
@@ -139,7 +141,11 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     const { settings } = loaded;
     shutdownTimeoutMs = settings.shutdownTimeoutMs;
     await progress.run("init-logger", async () => {
-      await setupLogging({ dev: settings.dev, level: settings.logLevel, write: options.logWrite });
+      await setupLogging({
+        format: settings.logFormat,
+        level: settings.logLevel,
+        write: options.logWrite,
+      });
       for (const warning of loaded.warnings) logger("config").warn(warning);
       core = createOperationsCore(pubsub, settings.actors.callTimeoutMs);
       parts.mcp = startMcp(core, pubsub);
@@ -189,7 +195,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     );
     const actors = new ActorSystem({
       ...settings.actors,
-      dev: settings.dev,
+      logFormat: settings.logFormat,
       logLevel: settings.logLevel,
       router,
     });
