@@ -170,6 +170,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         verifier: () => parts.auth!.verifier,
         bodyLimitBytes: settings.bodyLimitBytes,
         dev: settings.dev,
+        accessLog: settings.accessLog,
         llm: () => parts.llm,
       });
       parts.listener = listen(settings.host, settings.port, app.fetch);
