@@ -26,7 +26,7 @@ export async function withKeyService<T>(
   const { settings } = await loadSettings({ flags: toCliFlags(args), env: Deno.env.toObject() });
   // Logs go to stderr: stdout carries the key, and only the key, for scripts.
   await setupLogging({
-    dev: settings.dev,
+    format: settings.logFormat,
     level: "warning",
     write: writeStderr,
   });

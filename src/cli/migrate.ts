@@ -11,7 +11,7 @@ export const migrateCommand: Command = {
   flags: HUB_FLAGS,
   async run(args) {
     const { settings } = await loadSettings({ flags: toCliFlags(args), env: Deno.env.toObject() });
-    await setupLogging({ dev: settings.dev, level: "warning" });
+    await setupLogging({ format: settings.logFormat, level: "warning" });
     const storage = await openStorage(settings);
     try {
       const { applied } = await storage.migrate();

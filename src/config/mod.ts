@@ -37,6 +37,7 @@ export { type LoadedSettings, loadSettings, type LoadSettingsOptions } from "./l
 export { type OpenedKeyRing, openKeyRing, type OpenKeyRingOptions } from "./open_key_ring.ts";
 export {
   parseBoolean,
+  parseLogFormat,
   parseLogLevel,
   parsePort,
   parseSecretUrl,
@@ -56,7 +57,9 @@ export {
   type ConfigFileData,
   isSecretField,
   LLM_PROVIDER_SCHEMA,
+  LOG_FORMATS,
   LOG_LEVELS,
+  type LogFormat,
   type LogLevel,
   SECRET_FIELDS,
 } from "./schema.ts";

@@ -11,6 +11,12 @@ export const LOG_LEVELS = ["trace", "debug", "info", "warning", "error", "fatal"
 /** A log level. */
 export type LogLevel = typeof LOG_LEVELS[number];
 
+/** Log line formats: `pretty` (readable lines) or `json` (JSON lines). */
+export const LOG_FORMATS = ["pretty", "json"] as const;
+
+/** A log line format. */
+export type LogFormat = typeof LOG_FORMATS[number];
+
 /**
  * JSON pointers of the fields that hold secrets; a `*` segment matches any
  * object key or array index. A plain value in one of these fields is accepted
@@ -60,7 +66,11 @@ export const CONFIG_SCHEMA = strict({
   })),
   dataDir: text(),
   development: Type.Optional(Type.Boolean()),
-  log: Type.Optional(strict({ level: Type.Optional(Type.Enum(LOG_LEVELS)) })),
+  log: Type.Optional(strict({
+    level: Type.Optional(Type.Enum(LOG_LEVELS)),
+    format: Type.Optional(Type.Enum(LOG_FORMATS)),
+    access: Type.Optional(Type.Boolean()),
+  })),
   database: Type.Optional(strict({ url: text() })),
   redis: Type.Optional(strict({ url: text() })),
   actors: Type.Optional(strict({

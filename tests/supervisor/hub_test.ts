@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { buildHealth } from "../../src/supervisor/health.ts";
-import { startHub } from "../../src/supervisor/mod.ts";
+import { startHub, StartupError } from "../../src/supervisor/mod.ts";
+import { acquireDataDirLock } from "../../src/storage/mod.ts";
 import { freshPglite, freshPostgres } from "../helpers/db.ts";
 import { withHub } from "../helpers/hub.ts";
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from "../helpers/services.ts";
@@ -65,7 +67,53 @@ Deno.test("hub: every route but /health needs a valid bearer key, with coded err
       assert.ok(!logs.some((line) => line.includes(secret)));
       assert.ok(logs.some((line) => line.includes("Created the admin API key")));
     });
+
+    await t.step("the log says no config file was loaded", () => {
+      assert.ok(logs.some((line) => line.includes("No config file")));
+    });
   });
+});
+
+Deno.test("hub: logs the config file it loaded; log.access=false drops access lines, not refusals", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "hub_config_" });
+  try {
+    const config = join(dir, "hub.json");
+    await Deno.writeTextFile(config, JSON.stringify({ log: { access: false } }));
+    await withHub(async (hub, { logs }) => {
+      const loaded = logs.map((line) => JSON.parse(line)).find((record) =>
+        record.message.startsWith("Loaded config file")
+      );
+      assert.equal(loaded?.properties.path, config);
+      assert.equal(hub.settings.accessLog, false);
+      const from = logs.length;
+      assert.equal((await hub.app.request("/api/v1/operations")).status, 401);
+      const loggers = logs.slice(from).map((line) => JSON.parse(line).logger);
+      assert.deepEqual(loggers, ["hub.http"], "the refusal warning only");
+    }, { config });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("hub: a locked data dir fails at step lock-data-dir, before the listener binds", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "hub_test_" });
+  const lock = await acquireDataDirLock(dataDir);
+  try {
+    let listened = false;
+    const error = await startHub({
+      flags: { port: 0, dataDir },
+      env: {},
+      logWrite: () => {},
+      onListen: () => listened = true,
+    }).then(() => undefined, (error) => error);
+    assert.ok(error instanceof StartupError, String(error));
+    assert.equal(error.step, "lock-data-dir");
+    assert.match(error.message, /step "lock-data-dir" failed: Cannot open data dir .* in use by/);
+    assert.equal(listened, false);
+  } finally {
+    await lock.release();
+    await Deno.remove(dataDir, { recursive: true });
+  }
 });
 
 Deno.test("hub: a revoked key stops working at once, though verifications are cached", async () => {

@@ -1,5 +1,5 @@
 import type { PubSubRouter } from "@alkdev/pubsub";
-import type { LogLevel } from "../../logging/mod.ts";
+import type { LogFormat, LogLevel } from "../../logging/mod.ts";
 
 export type { ActorDefinition } from "../../actors/kit.ts";
 
@@ -22,7 +22,8 @@ export interface ActorSystemOptions {
   restart: RestartOptions;
   /** How long a worker may take from spawn to `ready`; 10 s by default. */
   startTimeoutMs?: number;
-  dev?: boolean;
+  /** The format of the actors' log lines; `json` by default. */
+  logFormat?: LogFormat;
   logLevel?: LogLevel;
   /** The hub's pubsub router; every actor's data-plane link joins it. */
   router?: PubSubRouter;
