@@ -35,8 +35,14 @@ export function accessLog<E extends { Variables: AuthVariables & { requestId: st
 ): MiddlewareHandler<E> {
   return async (c, next) => {
     const started = performance.now();
+    // Read the request first: a WebSocket upgrade consumes it, and reading it afterwards throws.
+    const request = {
+      method: c.req.method,
+      path: c.req.path,
+      offeredPrefix: offeredKeyPrefix(c.req.header("authorization")),
+    };
     await next();
-    const record = accessRecord(c, performance.now() - started);
+    const record = accessRecord(c, request, performance.now() - started);
     if (options.lines) {
       const key = record.keyPrefix ? ", key {keyPrefix}" : "";
       access.info(`{method} {route} {status} in {ms} ms (request {requestId}${key})`, record);
@@ -45,23 +51,29 @@ export function accessLog<E extends { Variables: AuthVariables & { requestId: st
   };
 }
 
-function accessRecord(c: Context, elapsed: number): AccessRecord {
+interface RequestFacts {
+  method: string;
+  path: string;
+  offeredPrefix: string | undefined;
+}
+
+function accessRecord(c: Context, request: RequestFacts, elapsed: number): AccessRecord {
   const verified = c.get("apiKey") as AuthVariables["apiKey"] | undefined;
   return {
-    method: c.req.method,
-    route: routePattern(c),
+    method: request.method,
+    route: routePattern(c, request.path),
     status: c.res.status,
     ms: Math.round(elapsed * 10) / 10,
     requestId: c.get("requestId") as string | undefined,
-    keyPrefix: verified?.prefix ?? offeredKeyPrefix(c.req.header("authorization")),
+    keyPrefix: verified?.prefix ?? request.offeredPrefix,
   };
 }
 
 // Middleware is registered on `*` patterns; the last other match is the route
 // that answered (or would have, had a middleware not refused first).
-function routePattern(c: Context): string {
+function routePattern(c: Context, path: string): string {
   const route = matchedRoutes(c).findLast((candidate) => !candidate.path.endsWith("*"));
-  return route?.path ?? c.req.path;
+  return route?.path ?? path;
 }
 
 function warnIfRefusedOrFailed(c: Context, record: AccessRecord): void {
