@@ -97,6 +97,30 @@ Deno.test("a spoke operation is listed and called over HTTP and MCP, and the gra
   });
 });
 
+Deno.test("a call too large for a spoke's frame fails alone with payload_too_large", async () => {
+  const maxFrameBytes = 16 * 1024;
+  await withRig(async (rig) => {
+    let ran = 0;
+    await rig.spoke({
+      operations: [
+        defineOperation({ ...echo, handler: ({ text }) => (ran++, { text, by: "one" }) }),
+      ],
+      maxFrameBytes,
+    });
+    // Multi-byte text: the check counts UTF-8 bytes, not characters.
+    const big = await rig.call("lab.echo", { text: "é".repeat(maxFrameBytes / 2) });
+    assert.equal(big.status, 413, JSON.stringify(big.body));
+    const error = big.body.error as { code: string; message: string };
+    assert.equal(error.code, "payload_too_large");
+    assert.match(error.message, /over the 16384-byte frame limit of spokes/);
+    assert.equal(rig.spokes.stats().inFlight, 0, "no slot is held");
+
+    const small = await rig.call("lab.echo", { text: "hi" });
+    assert.equal(small.status, 200, "the spoke and its connection are unaffected");
+    assert.equal(ran, 1, "only the call that fits reached the spoke");
+  }, { maxFrameBytes });
+});
+
 Deno.test("two spokes share an operation: least loaded first, then a bounded queue", async () => {
   await withRig(async (rig) => {
     const held: { by: string; release: () => void }[] = [];
