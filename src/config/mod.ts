@@ -17,7 +17,7 @@
  *
  * @module
  */
-export { ConfigError, type ConfigProblem } from "./config_error.ts";
+export { ConfigError, type ConfigProblem, formatProblems } from "./config_error.ts";
 export {
   decryptBytes,
   DecryptError,
@@ -58,6 +58,7 @@ export {
   LLM_PROVIDER_SCHEMA,
   LOG_LEVELS,
   type LogLevel,
+  PROVIDER_NAME_PATTERN,
   SECRET_FIELDS,
 } from "./schema.ts";
-export { validateConfig } from "./validate.ts";
+export { schemaProblems, validateConfig } from "./validate.ts";

@@ -19,6 +19,7 @@ export {
   type CatalogData,
   type Deployment,
   deploymentScope,
+  grantsDeployment,
   hasLlmScope,
   type ListedModel,
   type ProviderSpec,

@@ -5,12 +5,12 @@ import {
   type FromActor,
   SseFilter,
 } from "../../../src/actors/llm_proxy/mod.ts";
-import { hasScope } from "@alkdev/operations";
 import {
   Catalog,
   type Deployment,
   deploymentScope,
   formatDuration,
+  grantsDeployment,
 } from "../../../src/llm_catalog/mod.ts";
 
 const encoder = new TextEncoder();
@@ -196,11 +196,28 @@ Deno.test("formatDuration carries rounded seconds into the minute and the hour",
   assert.equal(formatDuration(3_661_000), "1h1m1s");
 });
 
-Deno.test("deploymentScope() keeps a model's scope from granting models whose names extend it", () => {
-  const one = deploymentScope({ provider: "ollama", model: "llama3" });
-  const other = deploymentScope({ provider: "ollama", model: "llama3:70b" });
-  assert.equal(one, "llm:ollama:llama3");
-  assert.equal(other, "llm:ollama:llama3-70b");
-  assert.equal(hasScope([one], other), false);
-  assert.equal(hasScope(["llm:ollama"], other), true);
+Deno.test("grantsDeployment() keeps a model's scope from granting models whose names extend it", () => {
+  const one = { provider: "ollama", model: "llama3" };
+  const other = { provider: "ollama", model: "llama3:70b" };
+  assert.equal(deploymentScope(one), "llm:ollama:llama3");
+  assert.equal(deploymentScope(other), "llm:ollama:llama3:70b");
+  assert.equal(grantsDeployment([deploymentScope(one)], other), false);
+  assert.equal(grantsDeployment([deploymentScope(other)], other), true);
+  assert.equal(grantsDeployment(["llm:ollama"], other), true);
+  assert.equal(grantsDeployment(["llm"], other), true);
+  assert.equal(grantsDeployment(["llm:other"], other), false);
+});
+
+Deno.test("grantsDeployment(): llm:p:gpt-4 grants the model gpt-4 only, not GPT-4 or gpt/4", () => {
+  const catalog = new Catalog({
+    providers: [{ name: "p", baseURL: "http://a/v1", models: ["gpt-4", "GPT-4", "gpt/4"] }],
+    aliases: {},
+  });
+  const scopes = ["llm:p:gpt-4"];
+  assert.deepEqual(catalog.models(scopes).map((m) => m.id).sort(), ["gpt-4", "p/gpt-4"]);
+  for (const name of ["GPT-4", "gpt/4", "p/GPT-4", "p/gpt/4"]) {
+    assert.deepEqual(catalog.allowed(catalog.resolve(name)!, scopes), [], name);
+  }
+  // A model whose name no scope can hold is granted with its provider.
+  assert.equal(catalog.allowed(catalog.resolve("GPT-4")!, ["llm:p"]).length, 1);
 });
