@@ -58,7 +58,6 @@ export {
   LLM_PROVIDER_SCHEMA,
   LOG_LEVELS,
   type LogLevel,
-  PROVIDER_NAME_PATTERN,
   SECRET_FIELDS,
 } from "./schema.ts";
 export { schemaProblems, validateConfig } from "./validate.ts";
