@@ -17,7 +17,7 @@
  *
  * @module
  */
-export { ConfigError, type ConfigProblem } from "./config_error.ts";
+export { ConfigError, type ConfigProblem, formatProblems } from "./config_error.ts";
 export {
   decryptBytes,
   DecryptError,
@@ -63,4 +63,4 @@ export {
   type LogLevel,
   SECRET_FIELDS,
 } from "./schema.ts";
-export { validateConfig } from "./validate.ts";
+export { schemaProblems, validateConfig } from "./validate.ts";

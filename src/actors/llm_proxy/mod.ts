@@ -25,6 +25,7 @@ export type {
   ProxyAbort,
   ProxyChunk,
   ProxyEnd,
+  ProxyFailure,
   ProxyHead,
   ProxyRequest,
   ProxyResponse,
