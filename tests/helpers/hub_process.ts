@@ -6,7 +6,8 @@
  */
 import { waitFor } from "./wait_for.ts";
 
-const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
+const ROOT = new URL("../../", import.meta.url).pathname;
+const MAIN = new URL("src/main.ts", `file://${ROOT}`).pathname;
 
 /** A hub process started by {@linkcode spawnHub}. */
 export interface HubProcess {
@@ -24,11 +25,25 @@ export interface HubProcess {
 
 /** Starts `deno run -A src/main.ts <args>` with a clean HUB_* environment. */
 export function spawnHub(args: string[], env: Record<string, string> = {}): HubProcess {
+  return watchHub(Deno.execPath(), ["run", "-A", MAIN, ...args], env);
+}
+
+/**
+ * Starts `deno task start <args>` in the repository as the leader of a new
+ * process group (through `setsid`), the way a terminal or a process manager
+ * runs it: `Deno.kill(-hub.child.pid, signal)` signals the whole group.
+ */
+export function spawnTaskStart(args: string[], env: Record<string, string> = {}): HubProcess {
+  return watchHub("setsid", [Deno.execPath(), "task", "--quiet", "start", ...args], env);
+}
+
+function watchHub(command: string, args: string[], env: Record<string, string>): HubProcess {
   const cleanEnv = Object.fromEntries(
     Object.entries(Deno.env.toObject()).filter(([name]) => !name.startsWith("HUB_")),
   );
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
+  const child = new Deno.Command(command, {
+    args,
+    cwd: ROOT,
     env: { ...cleanEnv, NO_COLOR: "1", ...env },
     clearEnv: true,
     stdin: "null",

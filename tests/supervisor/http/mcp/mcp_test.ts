@@ -12,6 +12,7 @@ import { defineOperation, serveOperations } from "@alkdev/operations";
 import { ERROR_MAP } from "@hub/errors";
 import type { CallRecord } from "../../../../src/graph/mod.ts";
 import { echo, initializeRequest, KEYS, type McpRig, postMcp, startMcpRig } from "./_helpers.ts";
+// @ts-types="@modelcontextprotocol/sdk/server/index"
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { waitFor } from "../../../helpers/wait_for.ts";
 
