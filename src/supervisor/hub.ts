@@ -168,6 +168,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       });
       parts.listener = listen(settings.host, settings.port, app.fetch);
       options.onListen?.(parts.listener.url);
+      // The CLI finds a running hub's API through the data-dir lock it holds.
+      await parts.lock?.advertise(parts.listener.url);
     });
     const storage = await progress.run(
       "connect-postgres",
