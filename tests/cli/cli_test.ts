@@ -9,6 +9,33 @@ async function run(args: string[], env: Record<string, string> = {}) {
   return { code: status.code, stdout: hub.lines.join("\n"), stderr: await hub.stderr };
 }
 
+/** Runs `hub config encrypt <args>` with `secret` on stdin. */
+async function encrypt(args: string[], secret: string) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      new URL("../../src/main.ts", import.meta.url).pathname,
+      "config",
+      "encrypt",
+      ...args,
+    ],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(secret));
+  await writer.close();
+  const { code, stdout, stderr } = await child.output();
+  return {
+    code,
+    stdout: new TextDecoder().decode(stdout),
+    stderr: new TextDecoder().decode(stderr),
+  };
+}
+
 Deno.test("hub CLI: refuses bad input with one line naming it", async (t) => {
   const cases: Array<[string, string[], Record<string, string>, RegExp]> = [
     ["an unknown flag", ["serve", "--bogus"], {}, /^hub: Unknown flag --bogus\n$/],
@@ -104,27 +131,9 @@ Deno.test("hub CLI: config encrypt prints a value the hub decrypts; a tampered o
   try {
     const keyFile = `${dir}/master.key`;
     await Deno.writeTextFile(keyFile, "1:" + "k".repeat(32) + "\n", { mode: 0o600 });
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        new URL("../../src/main.ts", import.meta.url).pathname,
-        "config",
-        "encrypt",
-        "--master-key-file",
-        keyFile,
-      ],
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-    }).spawn();
-    const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode("redis://127.0.0.1:1\n"));
-    await writer.close();
-    const output = await child.output();
-    assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
-    const encrypted = new TextDecoder().decode(output.stdout).trim();
+    const output = await encrypt(["--master-key-file", keyFile], "redis://127.0.0.1:1\n");
+    assert.equal(output.code, 0, output.stderr);
+    const encrypted = output.stdout.trim();
     assert.match(encrypted, /^enc:v1:1:/);
     assert.ok(!encrypted.includes("127.0.0.1"));
 
@@ -161,34 +170,7 @@ Deno.test("hub CLI: config encrypt prints a value the hub decrypts; a tampered o
 Deno.test("hub CLI: config encrypt warns on stderr to back up a master key it creates", async () => {
   const dir = await Deno.makeTempDir({ prefix: "hub_cli_" });
   try {
-    const encrypt = () =>
-      new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "-A",
-          new URL("../../src/main.ts", import.meta.url).pathname,
-          "config",
-          "encrypt",
-          "--data-dir",
-          `${dir}/new`,
-        ],
-        stdin: "piped",
-        stdout: "piped",
-        stderr: "piped",
-        env: { NO_COLOR: "1" },
-      }).spawn();
-    const output = async (child: Deno.ChildProcess) => {
-      const writer = child.stdin.getWriter();
-      await writer.write(new TextEncoder().encode("s3cret\n"));
-      await writer.close();
-      const { code, stdout, stderr } = await child.output();
-      return {
-        code,
-        stdout: new TextDecoder().decode(stdout),
-        stderr: new TextDecoder().decode(stderr),
-      };
-    };
-    const first = await output(encrypt());
+    const first = await encrypt(["--data-dir", `${dir}/new`], "s3cret\n");
     assert.equal(first.code, 0, first.stderr);
     assert.match(first.stdout, /^enc:v1:1:\S+\n$/);
     assert.equal(
@@ -197,7 +179,7 @@ Deno.test("hub CLI: config encrypt warns on stderr to back up a master key it cr
     );
     assert.equal((await Deno.stat(`${dir}/new/master.key`)).mode! & 0o777, 0o600);
 
-    const again = await output(encrypt());
+    const again = await encrypt(["--data-dir", `${dir}/new`], "s3cret\n");
     assert.equal(again.code, 0, again.stderr);
     assert.equal(again.stderr, "", "an existing master key is used without a warning");
   } finally {
