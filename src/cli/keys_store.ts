@@ -10,7 +10,7 @@ import {
 import { resolveSettings } from "../config/mod.ts";
 import { setupLogging } from "../logging/mod.ts";
 import { type Database, openDatabase, runMigrations } from "../storage/mod.ts";
-import type { FlagSpec, ParsedArgs } from "./args.ts";
+import { type FlagSpec, type ParsedArgs, UsageError } from "./args.ts";
 import { HUB_FLAGS, toCliFlags } from "./hub_flags.ts";
 import { httpKeyStore } from "./keys_http.ts";
 import { text } from "./keys_input.ts";
@@ -55,7 +55,7 @@ export async function withKeyStore<T>(
   args: ParsedArgs,
   fn: (store: KeyStore) => Promise<T>,
 ): Promise<T> {
-  const url = text(args, "url");
+  const url = hubUrlFlag(args);
   if (url !== undefined) {
     // The hub may be on another machine: no config, master key or database is opened here.
     const { dataDir } = resolveSettings({ flags: toCliFlags(args), env: Deno.env.toObject() });
@@ -103,6 +103,17 @@ function runningHubUrl(error: unknown): string {
     `Cannot open data dir "${dataDir}": ${holder} is running and has not recorded its URL yet; pass --url <hub url> to use its HTTP API`,
     { cause: error, details: error.details },
   );
+}
+
+/** `--url`, checked before anything is opened: an http(s) URL. */
+function hubUrlFlag(args: ParsedArgs): string | undefined {
+  const value = text(args, "url");
+  if (value === undefined) return undefined;
+  const protocol = URL.parse(value)?.protocol;
+  if (protocol !== "http:" && protocol !== "https:") {
+    throw new UsageError(`Invalid value for --url: "${value}" is not an http(s) URL`);
+  }
+  return value;
 }
 
 /** A hub listening on every interface is reached on loopback. */

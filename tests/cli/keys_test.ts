@@ -328,6 +328,11 @@ Deno.test("hub keys: bad input is a one-line usage error, exit 2, before any dat
     ],
     ["list with an argument", ["list", "extra"], /^hub: Unexpected argument "extra"/],
     [
+      "a --url that is not http(s)",
+      ["list", "--url", "ws://127.0.0.1:3000/ws"],
+      /^hub: Invalid value for --url: "ws:\/\/127.0.0.1:3000\/ws" is not an http\(s\) URL/,
+    ],
+    [
       "namespaces on a key without the spoke scope",
       ["create", "--name", "n", "--scopes", "ops", "--namespaces", "demo"],
       /^hub: Invalid value for --namespaces: it limits spoke registrations, so --scopes needs spoke/,
