@@ -154,9 +154,11 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       }));
     ({ mcp: parts.mcp, spokes: parts.spokes, streams: parts.streams } = built);
     const { core, app } = built;
-    parts.listener = await progress.run("start-listener", () => {
+    parts.listener = await progress.run("start-listener", async () => {
       const listener = listen(settings.host, settings.port, app.fetch);
       options.onListen?.(listener.url);
+      // The CLI finds a running hub's API through the data-dir lock it holds.
+      await parts.lock?.advertise(listener.url);
       return listener;
     });
     const storage = await progress.run(
