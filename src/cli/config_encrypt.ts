@@ -1,7 +1,8 @@
-import { encryptSecret, loadSettings } from "../config/mod.ts";
+import { encryptSecret } from "../config/mod.ts";
 import { UsageError } from "./args.ts";
 import type { Command } from "./command.ts";
-import { HUB_FLAGS, toCliFlags } from "./hub_flags.ts";
+import { HUB_FLAGS } from "./hub_flags.ts";
+import { loadCliSettings } from "./settings.ts";
 
 /** Largest secret accepted on stdin; config secrets are URLs and keys, not files. */
 const MAX_SECRET_BYTES = 64 * 1024;
@@ -13,7 +14,7 @@ export const configEncryptCommand: Command = {
     "Read a secret from stdin and print it encrypted under the current master key version, for a config file field.",
   flags: HUB_FLAGS.filter((flag) => ["data-dir", "master-key-file", "config"].includes(flag.name)),
   async run(args) {
-    const loaded = await loadSettings({ flags: toCliFlags(args), env: Deno.env.toObject() });
+    const loaded = await loadCliSettings(args);
     const input = await new Response(Deno.stdin.readable).arrayBuffer();
     if (input.byteLength > MAX_SECRET_BYTES) {
       throw new UsageError(`Cannot encrypt: input exceeds ${MAX_SECRET_BYTES} bytes`);

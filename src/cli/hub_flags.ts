@@ -1,5 +1,5 @@
 import type { CliFlags } from "../config/mod.ts";
-import { parsePort } from "../config/mod.ts";
+import { ConfigError, parseLogFormat, parseLogLevel, parsePort } from "../config/mod.ts";
 import type { FlagSpec, ParsedArgs } from "./args.ts";
 import { UsageError } from "./args.ts";
 
@@ -24,7 +24,21 @@ export const HUB_FLAGS: readonly FlagSpec[] = [
   },
   { name: "redis-url", value: "url", help: "Redis URL: turns on the Redis bridge (HUB_REDIS_URL)" },
   { name: "master-key-file", value: "file", help: "Master key ring file (HUB_MASTER_KEY_FILE)" },
-  { name: "dev", help: "Development mode: readable logs, error causes in responses (HUB_DEV)" },
+  {
+    name: "dev",
+    help: "Development mode: readable logs at debug level, error causes in responses (HUB_DEV)",
+  },
+  {
+    name: "log-level",
+    value: "level",
+    help: "trace, debug, info, warning, error or fatal (HUB_LOG_LEVEL, default info)",
+  },
+  {
+    name: "log-format",
+    value: "format",
+    help: "pretty or json (HUB_LOG_FORMAT, default pretty on a terminal, json otherwise)",
+  },
+  { name: "no-access-log", help: "No line per HTTP request (HUB_ACCESS_LOG=0)" },
 ];
 
 /** Turns parsed hub flags into CliFlags, validating values as the environment would be. */
@@ -42,14 +56,25 @@ export function toCliFlags(parsed: ParsedArgs): CliFlags {
     redisUrl: text("redis-url"),
     masterKeyFile: text("master-key-file"),
     dev: parsed.values.dev === true ? true : undefined,
+    accessLog: parsed.values["no-access-log"] === true ? false : undefined,
   };
-  const port = text("port");
-  if (port !== undefined) {
-    try {
-      flags.port = parsePort(port, "--port");
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
-  }
+  flags.port = checked(text("port"), "--port", parsePort);
+  flags.logLevel = checked(text("log-level"), "--log-level", parseLogLevel);
+  flags.logFormat = checked(text("log-format"), "--log-format", parseLogFormat);
   return flags;
+}
+
+// A bad value is the user's to correct: a usage error (exit 2), as an unknown flag is.
+function checked<T>(
+  text: string | undefined,
+  flag: string,
+  parse: (text: string, source: string) => T,
+): T | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parse(text, flag);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
 }

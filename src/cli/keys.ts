@@ -1,17 +1,9 @@
-import { HubError } from "@hub/errors";
-import {
-  type ApiKeyService,
-  BASE_SCOPES,
-  type CreateApiKeyInput,
-  parseExpiry,
-  parseScopes,
-  recordToJson,
-  validateKeyInput,
-} from "../auth/mod.ts";
-import { type FlagSpec, type ParsedArgs, UsageError } from "./args.ts";
+import { BASE_SCOPES, recordToJson } from "../auth/mod.ts";
+import { type FlagSpec, UsageError } from "./args.ts";
 import type { Command } from "./command.ts";
+import { createInput, usage } from "./keys_input.ts";
 import { describeKey, formatKeyTable } from "./keys_output.ts";
-import { STORAGE_FLAGS, withKeyService } from "./keys_storage.ts";
+import { KEY_STORE_FLAGS, withKeyStore } from "./keys_store.ts";
 
 const JSON_FLAG: FlagSpec = { name: "json", help: "Print JSON instead of text" };
 
@@ -22,6 +14,12 @@ const CREATE_FLAGS: readonly FlagSpec[] = [
     value: "list",
     help: `Comma-separated scopes: ${BASE_SCOPES.join(", ")}, or <scope>:<detail> (required)`,
   },
+  {
+    name: "namespaces",
+    value: "list",
+    help:
+      "Comma-separated namespaces a spoke with this key may register operations in (spoke scope)",
+  },
   { name: "expires", value: "when", help: "ISO date/time, or a duration: 90m, 12h, 30d, 2w" },
   { name: "rpm", value: "n", help: "Requests per minute allowed" },
   { name: "tpm", value: "n", help: "LLM tokens per minute allowed" },
@@ -29,7 +27,7 @@ const CREATE_FLAGS: readonly FlagSpec[] = [
   { name: "account", value: "id", help: "Owning account id" },
   { name: "organization", value: "id", help: "Owning organization id" },
   JSON_FLAG,
-  ...STORAGE_FLAGS,
+  ...KEY_STORE_FLAGS,
 ];
 
 /** `hub keys create`: the key goes to stdout alone (once); what it is goes to stderr. */
@@ -40,11 +38,7 @@ export const keysCreateCommand: Command = {
   flags: CREATE_FLAGS,
   async run(args) {
     const input = createInput(args);
-    const created = await withKeyService(
-      args,
-      "POST /api/v1/keys",
-      (service) => usage(() => service.create(input, { via: "cli" })),
-    );
+    const created = await withKeyStore(args, (store) => usage(() => store.create(input)));
     if (args.values.json) {
       console.log(JSON.stringify({ key: created.key, ...recordToJson(created.record) }));
     } else {
@@ -60,14 +54,10 @@ export const keysCreateCommand: Command = {
 export const keysListCommand: Command = {
   path: ["keys", "list"],
   summary: "List API keys (without secrets); --all includes revoked ones.",
-  flags: [{ name: "all", help: "Include revoked keys" }, JSON_FLAG, ...STORAGE_FLAGS],
+  flags: [{ name: "all", help: "Include revoked keys" }, JSON_FLAG, ...KEY_STORE_FLAGS],
   async run(args) {
     const includeRevoked = args.values.all === true;
-    const records = await withKeyService(
-      args,
-      "GET /api/v1/keys",
-      (service) => service.list({ includeRevoked }),
-    );
+    const records = await withKeyStore(args, (store) => store.list({ includeRevoked }));
     if (args.values.json) console.log(JSON.stringify(records.map(recordToJson)));
     else if (records.length === 0) {
       console.log(
@@ -82,18 +72,14 @@ export const keysListCommand: Command = {
 export const keysRevokeCommand: Command = {
   path: ["keys", "revoke"],
   summary: "Revoke an API key by id or prefix, at once; revoking it again changes nothing.",
-  flags: [JSON_FLAG, ...STORAGE_FLAGS],
+  flags: [JSON_FLAG, ...KEY_STORE_FLAGS],
   positionals: "<id|prefix>",
   async run(args) {
     if (args.positionals.length !== 1) {
       throw new UsageError("hub keys revoke takes exactly one key id or prefix");
     }
     const [id] = args.positionals;
-    const { record, changed } = await withKeyService(
-      args,
-      "/api/v1/keys",
-      (service: ApiKeyService) => service.revoke(id, { via: "cli" }),
-    );
+    const { record, changed } = await withKeyStore(args, (store) => store.revoke(id));
     if (args.values.json) console.log(JSON.stringify({ changed, ...recordToJson(record) }));
     else if (changed) console.log(`Revoked API key ${describeKey(record)}.`);
     else {
@@ -111,58 +97,3 @@ export const KEYS_COMMANDS: readonly Command[] = [
   keysListCommand,
   keysRevokeCommand,
 ];
-
-function createInput(args: ParsedArgs): CreateApiKeyInput {
-  const name = text(args, "name");
-  const scopes = text(args, "scopes");
-  if (name === undefined) throw new UsageError("Missing --name (e.g. --name ci-deploy)");
-  if (scopes === undefined) throw new UsageError("Missing --scopes (e.g. --scopes llm,ops)");
-  const expires = text(args, "expires");
-  const input: CreateApiKeyInput = {
-    name,
-    scopes: usage(() => parseScopes(scopes)),
-    expiresAt: expires === undefined ? null : usage(() => parseExpiry(expires)),
-    accountId: text(args, "account"),
-    organizationId: text(args, "organization"),
-    limits: {
-      rpm: positive(args, "rpm"),
-      tpm: positive(args, "tpm"),
-      maxParallel: positive(args, "max-parallel"),
-    },
-  };
-  // Everything but the owner ids can be checked before the database is opened (seconds, for PGlite).
-  usage(() => validateKeyInput(input, new Date()));
-  return input;
-}
-
-function text(args: ParsedArgs, flag: string): string | undefined {
-  const value = args.values[flag];
-  if (value === "") throw new UsageError(`Invalid value for --${flag}: value is empty`);
-  return value as string | undefined;
-}
-
-function positive(args: ParsedArgs, flag: string): number | undefined {
-  const value = text(args, flag);
-  if (value === undefined) return undefined;
-  const number = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(number) || number <= 0) {
-    throw new UsageError(`Invalid value for --${flag}: "${value}" is not a positive integer`);
-  }
-  return number;
-}
-
-/** Runs `fn`, turning a `bad_request` (input the user must correct) into a UsageError (exit 2). */
-function usage<T>(fn: () => T): T {
-  const rethrow = (error: unknown): never => {
-    if (error instanceof HubError && error.code === "bad_request") {
-      throw new UsageError(error.message);
-    }
-    throw error;
-  };
-  try {
-    const result = fn();
-    return (result instanceof Promise ? result.catch(rethrow) : result) as T;
-  } catch (error) {
-    return rethrow(error);
-  }
-}

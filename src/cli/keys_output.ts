@@ -3,9 +3,11 @@ import type { ApiKeyRecord } from "../auth/mod.ts";
 /** One line describing a key for people: name, id, prefix, scopes, expiry. */
 export function describeKey(record: ApiKeyRecord): string {
   const expires = record.expiresAt ? `expires ${record.expiresAt.toISOString()}` : "never expires";
+  const namespaces = record.metadata.spokeNamespaces;
+  const spoke = Array.isArray(namespaces) ? `, namespaces ${namespaces.join(",")}` : "";
   return `"${record.name}" (id ${record.id}, prefix ${record.prefix}, scopes ${
     record.scopes.join(",")
-  }, ${expires})`;
+  }${spoke}, ${expires})`;
 }
 
 const COLUMNS = ["ID", "PREFIX", "NAME", "SCOPES", "STATUS", "EXPIRES", "LAST USED"] as const;

@@ -1,8 +1,8 @@
 import { setupLogging } from "../logging/mod.ts";
-import { loadSettings } from "../config/mod.ts";
 import { openStorage } from "../supervisor/mod.ts";
 import type { Command } from "./command.ts";
-import { HUB_FLAGS, toCliFlags } from "./hub_flags.ts";
+import { HUB_FLAGS } from "./hub_flags.ts";
+import { loadCliSettings } from "./settings.ts";
 
 /** `hub migrate`: apply pending migrations to the configured database and exit. */
 export const migrateCommand: Command = {
@@ -10,8 +10,8 @@ export const migrateCommand: Command = {
   summary: "Apply pending database migrations (the hub also applies them at startup).",
   flags: HUB_FLAGS,
   async run(args) {
-    const { settings } = await loadSettings({ flags: toCliFlags(args), env: Deno.env.toObject() });
-    await setupLogging({ dev: settings.dev, level: "warning" });
+    const { settings } = await loadCliSettings(args);
+    await setupLogging({ format: settings.logFormat, level: "warning" });
     const storage = await openStorage(settings);
     try {
       const { applied } = await storage.migrate();

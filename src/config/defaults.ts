@@ -7,6 +7,8 @@ export const DEFAULTS = {
   /** The log level outside development; development defaults to `debug`. */
   logLevel: "info",
   devLogLevel: "debug",
+  /** One line per HTTP request, at info level. */
+  accessLog: true,
   bodyLimitBytes: 1024 * 1024,
   actors: {
     heartbeatIntervalMs: 1000,

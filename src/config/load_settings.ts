@@ -15,6 +15,8 @@ export interface LoadSettingsOptions {
   env: Record<string, string | undefined>;
   /** Where the container secret is looked for; `/run/secrets/hub_master_key` unless a test says otherwise. */
   secretFile?: string;
+  /** True when log lines go to a terminal (readable lines by default); stdout's state unless given. */
+  terminal?: boolean;
 }
 
 /** Settings ready to start the hub with, and what the operator should be told. */
@@ -49,7 +51,8 @@ export async function loadSettings(options: LoadSettingsOptions): Promise<Loaded
   const loaded = configPath === undefined
     ? undefined
     : await decodeConfig(configPath, raw, opened.keyRing);
-  const settings = resolveSettings({ flags, env, file: loaded?.data });
+  const terminal = options.terminal ?? Deno.stdout.isTerminal();
+  const settings = resolveSettings({ flags, env, file: loaded?.data, terminal });
   return {
     settings,
     keyRing: opened.keyRing,

@@ -17,7 +17,7 @@
  *
  * @module
  */
-export { ConfigError, type ConfigProblem } from "./config_error.ts";
+export { ConfigError, type ConfigProblem, formatProblems } from "./config_error.ts";
 export {
   decryptBytes,
   DecryptError,
@@ -37,6 +37,7 @@ export { type LoadedSettings, loadSettings, type LoadSettingsOptions } from "./l
 export { type OpenedKeyRing, openKeyRing, type OpenKeyRingOptions } from "./open_key_ring.ts";
 export {
   parseBoolean,
+  parseLogFormat,
   parseLogLevel,
   parsePort,
   parseSecretUrl,
@@ -56,8 +57,10 @@ export {
   type ConfigFileData,
   isSecretField,
   LLM_PROVIDER_SCHEMA,
+  LOG_FORMATS,
   LOG_LEVELS,
+  type LogFormat,
   type LogLevel,
   SECRET_FIELDS,
 } from "./schema.ts";
-export { validateConfig } from "./validate.ts";
+export { schemaProblems, validateConfig } from "./validate.ts";

@@ -8,7 +8,7 @@
  */
 import { invalidValue, quote } from "./config_error.ts";
 import { isEncryptedValue } from "./crypto.ts";
-import { LOG_LEVELS, type LogLevel } from "./schema.ts";
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "./schema.ts";
 
 /** Parses a TCP port, 0-65535 (0 lets the system choose). */
 export function parsePort(text: string, source: string): number {
@@ -35,6 +35,15 @@ export function parseLogLevel(text: string, source: string): LogLevel {
     throw invalidValue(source, `${quote(text)} is not a log level (${LOG_LEVELS.join(", ")})`);
   }
   return level;
+}
+
+/** Parses a log line format: pretty or json. */
+export function parseLogFormat(text: string, source: string): LogFormat {
+  const format = LOG_FORMATS.find((candidate) => candidate === text.trim().toLowerCase());
+  if (!format) {
+    throw invalidValue(source, `${quote(text)} is not a log format (${LOG_FORMATS.join(", ")})`);
+  }
+  return format;
 }
 
 /** Checks a free-text value (host, path) is not empty; the value is never echoed. */

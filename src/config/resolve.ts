@@ -7,12 +7,13 @@ import { ConfigError, type ConfigProblem, formatProblems } from "./config_error.
 import { DEFAULTS } from "./defaults.ts";
 import {
   parseBoolean,
+  parseLogFormat,
   parseLogLevel,
   parsePort,
   parseSecretUrl,
   parseText,
 } from "./parse_value.ts";
-import type { ConfigFileData, LogLevel } from "./schema.ts";
+import type { ConfigFileData, LogFormat, LogLevel } from "./schema.ts";
 
 /** Parsed command-line flags (`--host`, `--port`, `--data-dir`, `--config`, ...). */
 export interface CliFlags {
@@ -24,6 +25,9 @@ export interface CliFlags {
   redisUrl?: string;
   masterKeyFile?: string;
   dev?: boolean;
+  logLevel?: LogLevel;
+  logFormat?: LogFormat;
+  accessLog?: boolean;
 }
 
 /** Every setting the hub runs with, after precedence and defaults. */
@@ -38,6 +42,10 @@ export interface HubSettings {
   masterKeyFile?: string;
   dev: boolean;
   logLevel: LogLevel;
+  /** Readable lines or JSON lines; see {@linkcode resolveSettings} for the default. */
+  logFormat: LogFormat;
+  /** One info line per HTTP request on the `hub.http.access` logger. */
+  accessLog: boolean;
   bodyLimitBytes: number;
   actors: {
     heartbeatIntervalMs: number;
@@ -77,6 +85,8 @@ export interface SettingsInput {
   flags: CliFlags;
   env: Record<string, string | undefined>;
   file?: ConfigFileData;
+  /** True when log lines go to a terminal: they are then readable by default. */
+  terminal?: boolean;
 }
 
 /** The config file path from `--config` or `HUB_CONFIG`: needed before the file can be loaded. */
@@ -92,6 +102,8 @@ export function resolveConfigPath(
 
 /**
  * Resolves every setting: flag > environment variable > config file > default.
+ * Log lines are readable by default on a terminal and in development, JSON
+ * lines otherwise (what a log collector expects).
  * Throws one ConfigError naming every invalid flag, variable or field relation.
  */
 export function resolveSettings(input: SettingsInput): HubSettings {
@@ -113,8 +125,12 @@ export function resolveSettings(input: SettingsInput): HubSettings {
       file.redis?.url,
     masterKeyFile: pick(flags.masterKeyFile, "--master-key-file", "HUB_MASTER_KEY_FILE", parseText),
     dev,
-    logLevel: pick(undefined, "", "HUB_LOG_LEVEL", parseLogLevel) ?? file.log?.level ??
-      (dev ? DEFAULTS.devLogLevel : DEFAULTS.logLevel),
+    logLevel: pick(flags.logLevel, "--log-level", "HUB_LOG_LEVEL", parseLogLevel) ??
+      file.log?.level ?? (dev ? DEFAULTS.devLogLevel : DEFAULTS.logLevel),
+    logFormat: pick(flags.logFormat, "--log-format", "HUB_LOG_FORMAT", parseLogFormat) ??
+      file.log?.format ?? (dev || input.terminal ? "pretty" : "json"),
+    accessLog: pick(flags.accessLog, "--no-access-log", "HUB_ACCESS_LOG", parseBoolean) ??
+      file.log?.access ?? DEFAULTS.accessLog,
     bodyLimitBytes: file.server?.bodyLimitBytes ?? DEFAULTS.bodyLimitBytes,
     actors: {
       ...DEFAULTS.actors,

@@ -11,6 +11,12 @@ export const LOG_LEVELS = ["trace", "debug", "info", "warning", "error", "fatal"
 /** A log level. */
 export type LogLevel = typeof LOG_LEVELS[number];
 
+/** Log line formats: `pretty` (readable lines) or `json` (JSON lines). */
+export const LOG_FORMATS = ["pretty", "json"] as const;
+
+/** A log line format. */
+export type LogFormat = typeof LOG_FORMATS[number];
+
 /**
  * JSON pointers of the fields that hold secrets; a `*` segment matches any
  * object key or array index. A plain value in one of these fields is accepted
@@ -37,10 +43,28 @@ function text() {
   return Type.Optional(Type.String({ minLength: 1 }));
 }
 
+/**
+ * A provider name: one lowercase scope word (as in `llm:<provider>`), so the
+ * name a key's scope grants is the very name the provider has, and `OpenAI`
+ * and `openai` cannot both exist.
+ */
+export const PROVIDER_NAME_PATTERN = "^[a-z0-9][a-z0-9_.-]*$";
+
+/** An http(s) URL without blanks. */
+export const HTTP_URL_PATTERN = "^https?://\\S+$";
+
+/** What a value failing one of the patterns above must be, for problems a person can act on. */
+export const PATTERN_RULES: Readonly<Record<string, string>> = {
+  [PROVIDER_NAME_PATTERN]:
+    "must be lowercase letters, digits, '_', '.' or '-', starting with a letter or digit",
+  [HTTP_URL_PATTERN]: "must be an http(s) URL",
+};
+
 /** One upstream LLM provider (an OpenAI-compatible base URL and the models it serves). */
 export const LLM_PROVIDER_SCHEMA = strict({
-  name: Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$" }),
-  baseURL: Type.String({ minLength: 1, pattern: "^https?://" }),
+  // 63: the longest word a scope may hold (src/auth/scopes.ts).
+  name: Type.String({ minLength: 1, maxLength: 63, pattern: PROVIDER_NAME_PATTERN }),
+  baseURL: Type.String({ minLength: 1, pattern: HTTP_URL_PATTERN }),
   apiKey: text(),
   models: Type.Array(Type.String({ minLength: 1, maxLength: 256 }), {
     minItems: 1,
@@ -60,7 +84,11 @@ export const CONFIG_SCHEMA = strict({
   })),
   dataDir: text(),
   development: Type.Optional(Type.Boolean()),
-  log: Type.Optional(strict({ level: Type.Optional(Type.Enum(LOG_LEVELS)) })),
+  log: Type.Optional(strict({
+    level: Type.Optional(Type.Enum(LOG_LEVELS)),
+    format: Type.Optional(Type.Enum(LOG_FORMATS)),
+    access: Type.Optional(Type.Boolean()),
+  })),
   database: Type.Optional(strict({ url: text() })),
   redis: Type.Optional(strict({ url: text() })),
   actors: Type.Optional(strict({

@@ -2,11 +2,11 @@
  * Schema validation of config data, turned into problems a person can act on:
  * one per bad field, with its JSON pointer, never with its value.
  */
-import { Compile } from "typebox/compile";
+import { Compile, type Validator } from "typebox/compile";
 import { Settings } from "typebox/system";
 import type { TLocalizedValidationError } from "typebox/error";
 import type { ConfigProblem } from "./config_error.ts";
-import { CONFIG_SCHEMA, escapePointer } from "./schema.ts";
+import { CONFIG_SCHEMA, escapePointer, PATTERN_RULES } from "./schema.ts";
 
 const validator = Compile(CONFIG_SCHEMA);
 
@@ -16,25 +16,38 @@ const MAX_ERRORS = 1000;
 
 /** Validates parsed config data; an empty list means it is valid. */
 export function validateConfig(data: unknown): ConfigProblem[] {
-  if (validator.Check(data)) return [];
+  return schemaProblems(validator, data);
+}
+
+/**
+ * Every problem of `data` against a compiled schema, one per bad field; an
+ * empty list means it is valid. `whole` names the value for a problem of the
+ * whole (`the file`, `the body`).
+ */
+export function schemaProblems(
+  schema: Validator,
+  data: unknown,
+  whole = "the file",
+): ConfigProblem[] {
+  if (schema.Check(data)) return [];
   const previous = Settings.Get().maxErrors;
   Settings.Set({ maxErrors: MAX_ERRORS });
   let errors: TLocalizedValidationError[];
   try {
-    errors = validator.Errors(data);
+    errors = schema.Errors(data);
   } finally {
     Settings.Set({ maxErrors: previous });
   }
   const problems = new Map<string, ConfigProblem>();
   for (const error of errors) {
-    for (const problem of toProblems(error)) {
+    for (const problem of toProblems(error, whole)) {
       problems.set(`${problem.path}\n${problem.message}`, problem);
     }
   }
   return [...problems.values()];
 }
 
-function toProblems(error: TLocalizedValidationError): ConfigProblem[] {
+function toProblems(error: TLocalizedValidationError, whole: string): ConfigProblem[] {
   const path = error.instancePath;
   switch (error.keyword) {
     case "additionalProperties":
@@ -52,7 +65,7 @@ function toProblems(error: TLocalizedValidationError): ConfigProblem[] {
       return [{
         path,
         message: path === ""
-          ? "the file must hold a JSON object"
+          ? `${whole} must hold a JSON object`
           : `must be ${article(String(error.params.type))}`,
       }];
     case "enum":
@@ -64,6 +77,8 @@ function toProblems(error: TLocalizedValidationError): ConfigProblem[] {
           ? "must not be empty"
           : `must have at least ${error.params.limit} characters`,
       }];
+    case "pattern":
+      return [{ path, message: PATTERN_RULES[String(error.params.pattern)] ?? error.message }];
     case "minimum":
     case "maximum":
       return [{ path, message: `must be ${error.params.comparison} ${error.params.limit}` }];

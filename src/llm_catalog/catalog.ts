@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { hasScope } from "@alkdev/operations";
 
 /** One upstream model at one provider. */
 export interface Deployment {
@@ -50,15 +49,29 @@ export interface ListedModel {
 }
 
 /**
- * The scope a key needs for a deployment: `llm` grants every model,
- * `llm:<provider>` every model of a provider, `llm:<provider>:<model>` one.
- * Names are lowercased and every other character, `:` included, becomes `-`:
- * a `:` inside a name would make the scope of `llama3` a prefix of the scope of
- * `llama3:70b`, which would then be granted too.
+ * The scope granting exactly one deployment: `llm:<provider>:<model>`, names
+ * as they are (provider names are lowercase scope words, checked where a
+ * provider enters: config file and admin API). A model whose name cannot be
+ * written in a scope (`GPT-4`, `org/model`) has no scope of its own: `llm` or
+ * `llm:<provider>` grants it.
  */
 export function deploymentScope(deployment: Pick<Deployment, "provider" | "model">): string {
-  const clean = (part: string) => part.toLowerCase().replace(/[^a-z0-9_.-]/g, "-");
-  return `llm:${clean(deployment.provider)}:${clean(deployment.model)}`;
+  return `llm:${deployment.provider}:${deployment.model}`;
+}
+
+/**
+ * True when `scopes` grant `deployment`: `admin`, `llm`, `llm:<provider>`, or
+ * its own {@linkcode deploymentScope} exactly. Exact, not by prefix as other
+ * scopes: `llm:ollama:llama3` must not grant `llama3:70b`, nor `llm:p:gpt-4`
+ * grant `GPT-4` or `gpt/4`.
+ */
+export function grantsDeployment(
+  scopes: readonly string[],
+  deployment: Pick<Deployment, "provider" | "model">,
+): boolean {
+  const provider = `llm:${deployment.provider}`;
+  const own = deploymentScope(deployment);
+  return scopes.some((s) => s === "admin" || s === "llm" || s === provider || s === own);
 }
 
 /** True when `scopes` grant some LLM access (`llm` or a finer `llm:…` scope). */
@@ -115,7 +128,7 @@ export class Catalog {
 
   /** The deployments of `resolved` that `scopes` may use. */
   allowed(resolved: Resolved, scopes: readonly string[]): Deployment[] {
-    return resolved.deployments.filter((d) => hasScope(scopes, deploymentScope(d)));
+    return resolved.deployments.filter((d) => grantsDeployment(scopes, d));
   }
 
   /** Aliases whose target serves nothing (reported at startup). */
@@ -129,14 +142,14 @@ export class Catalog {
   models(scopes: readonly string[]): ListedModel[] {
     const out: ListedModel[] = [];
     for (const { model, deployments } of this.#listed) {
-      if (deployments.some((d) => hasScope(scopes, deploymentScope(d)))) out.push(model);
+      if (deployments.some((d) => grantsDeployment(scopes, d))) out.push(model);
     }
     for (const resolved of this.#byName.values()) {
       if (resolved.deployments.length !== 1 || resolved.name !== resolved.deployments[0].id) {
         continue;
       }
       const d = resolved.deployments[0];
-      if (hasScope(scopes, deploymentScope(d))) out.push({ id: d.id, ownedBy: d.provider });
+      if (grantsDeployment(scopes, d)) out.push({ id: d.id, ownedBy: d.provider });
     }
     return out;
   }

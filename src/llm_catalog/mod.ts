@@ -1,7 +1,7 @@
 /**
  * The LLM gateway's library parts, free of HTTP and Workers: the model
- * catalog (deployments, aliases, per-key access), token estimates, OpenAI
- * error bodies and rate-limit header values.
+ * catalog (deployments, aliases, per-key access), token estimates, the
+ * mapping of hub errors to OpenAI error bodies and rate-limit header values.
  *
  * ```ts
  * import { Catalog } from "./mod.ts";
@@ -19,11 +19,21 @@ export {
   type CatalogData,
   type Deployment,
   deploymentScope,
+  grantsDeployment,
   hasLlmScope,
   type ListedModel,
   type ProviderSpec,
   type Resolved,
 } from "./catalog.ts";
 export { DEFAULT_OUTPUT_ESTIMATE, estimateInputTokens, estimateRequestTokens } from "./estimate.ts";
-export { type OpenAiError, openAiError, type OpenAiErrorType } from "./openai_error.ts";
+export {
+  llmError,
+  modelNotFound,
+  OPENAI_ERRORS,
+  type OpenAiError,
+  type OpenAiErrorAnswer,
+  type OpenAiErrorDetails,
+  type OpenAiErrorType,
+  toOpenAiError,
+} from "./openai_error.ts";
 export { formatDuration } from "./duration.ts";

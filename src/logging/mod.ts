@@ -1,35 +1,29 @@
 /**
- * Logging for the supervisor and every actor: JSON lines in production,
- * readable lines in development, secrets redacted by field and by pattern.
+ * Logging for the supervisor and every actor: readable lines for a person at
+ * a terminal, JSON lines for a log collector, secrets redacted by field and by
+ * pattern in both.
  *
  * ```ts
  * import { logger, setupLogging } from "./mod.ts";
- * await setupLogging({ dev: true });
+ * await setupLogging({ format: "pretty" });
  * logger("storage").info("Opened database {driver}", { driver: "pglite" });
  * ```
  *
  * @module
  */
-import {
-  configure,
-  getLogger,
-  getTextFormatter,
-  jsonLinesFormatter,
-  type Logger,
-  type LogLevel,
-  type Sink,
-  type TextFormatter,
-} from "@logtape/logtape";
-import { redactFormatter, redactSink } from "./redact.ts";
+import { configure, getLogger, type Logger, type LogLevel, type Sink } from "@logtape/logtape";
+import { type LogFormat, logFormatter } from "./format.ts";
+import { redactSink } from "./redact.ts";
 
+export { LOG_FORMATS, type LogFormat, logFormatter } from "./format.ts";
 export { SECRET_FIELDS, SECRET_PATTERNS } from "./redact.ts";
 export type { Logger, LogLevel, LogRecord, Sink } from "@logtape/logtape";
 
 /** Options of {@linkcode setupLogging}. */
 export interface LoggingOptions {
-  /** Readable lines instead of JSON lines. */
-  dev?: boolean;
-  /** Lowest level written; `info` by default, `debug` with `dev`. */
+  /** `pretty` (readable lines) or `json` (JSON lines, the default). */
+  format?: LogFormat;
+  /** Lowest level written; `info` by default. */
   level?: LogLevel;
   /** Where formatted lines go; stdout by default. Tests pass their own to capture lines. */
   write?: (line: string) => void;
@@ -45,24 +39,9 @@ function writeStdout(line: string): void {
   while (written < bytes.length) written += Deno.stdout.writeSync(bytes.subarray(written));
 }
 
-function formatterFor(dev: boolean): TextFormatter {
-  if (!dev) return redactFormatter(jsonLinesFormatter);
-  // Readable lines keep the actor id visible, since every actor logs to the same terminal.
-  return redactFormatter(getTextFormatter({
-    timestamp: "time",
-    value: (v) => Deno.inspect(v, { colors: false }),
-    format: ({ timestamp, level, category, message, record }) => {
-      const actorId = record.properties.actorId;
-      const who = typeof actorId === "string" ? `${category}(${actorId})` : category;
-      return `${timestamp} [${level}] ${who}: ${message}`;
-    },
-  }));
-}
-
 /** Configures the `hub` logger tree once per isolate (main thread or Worker). */
 export async function setupLogging(options: LoggingOptions = {}): Promise<void> {
-  const dev = options.dev ?? false;
-  const format = formatterFor(dev);
+  const format = logFormatter(options.format ?? "json");
   const write = options.write ?? writeStdout;
   const properties = options.properties;
   const sink: Sink = redactSink((record) => {
@@ -78,7 +57,7 @@ export async function setupLogging(options: LoggingOptions = {}): Promise<void> 
       {
         category: ["hub"],
         sinks: ["main"],
-        lowestLevel: options.level ?? (dev ? "debug" : "info"),
+        lowestLevel: options.level ?? "info",
       },
       { category: ["logtape", "meta"], sinks: ["main"], lowestLevel: "warning" },
     ],

@@ -15,6 +15,7 @@ import {
 } from "./define_operation.ts";
 import { HubError } from "@hub/errors";
 import { assertValid, type CompiledSchema, compileSchema } from "./validation.ts";
+import { linearSchema } from "./_untrusted_schema.ts";
 
 const SpecSchema = Type.Object({
   name: Type.String({ pattern: OPERATION_NAME_PATTERN.source, maxLength: 128 }),
@@ -49,9 +50,11 @@ export function parseOperationSpec(value: unknown): ParsedSpec {
   assertValid(specValidator, value, { what: "operation spec" });
   const raw = value as OperationSpec;
   const compile = (schema: TSchema, which: string) => {
-    assertValid(metaSchema(), schema, { what: `${which} schema of "${raw.name}"` });
+    const what = `${which} schema of "${raw.name}"`;
+    const linear = linearSchema(schema, what); // first: it bounds the size the meta-schema reads
+    assertValid(metaSchema(), schema, { what });
     try {
-      return compileSchema(schema, `${which} schema of "${raw.name}"`);
+      return compileSchema(linear, what);
     } catch (error) {
       throw new HubError("bad_request", (error as Error).message, { cause: error });
     }

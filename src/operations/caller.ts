@@ -18,7 +18,7 @@ import type { OperationInput, OperationOutput } from "./context.ts";
 import type { OperationDefinition } from "./define_operation.ts";
 import { deserializeError, type ErrorCode, HubError, toHubError } from "@hub/errors";
 import { listen, type Listening } from "./listen.ts";
-import { type LocalDispatch, type LocalRun, locationKey } from "./_local_dispatch.ts";
+import { type LocalDispatch, type LocalRun, locationKey } from "./local_dispatch.ts";
 import { callEnd, type CallObserver } from "./observer.ts";
 import { type PendingRequest, PendingRequestMap } from "./pending_request_map.ts";
 import { type CallEventMap, type CallRequested, isCallEvent } from "./protocol.ts";

@@ -8,7 +8,7 @@
  *
  * Given a `caller` (of the same process, by construction), the executor also
  * attaches itself to it: that caller's calls to this location run here
- * directly (see `_local_dispatch.ts`), with the same handler context, output
+ * directly (see `local_dispatch.ts`), with the same handler context, output
  * validation and error form, and are reported to that caller's observers
  * instead of crossing the bus.
  *
@@ -29,7 +29,7 @@ import {
   type CallRequested,
   isCallEvent,
 } from "./protocol.ts";
-import type { LocalDispatch } from "./_local_dispatch.ts";
+import type { LocalDispatch } from "./local_dispatch.ts";
 import type { OperationLocation, OperationRegistry } from "./registry.ts";
 import { nestedCall } from "./_nested_call.ts";
 import { toWireError } from "./_wire_error.ts";

@@ -120,7 +120,7 @@ export {
 } from "./protocol.ts";
 export { type Caller, type CallerOptions, type CallOptions, createCaller } from "./caller.ts";
 export { type CallEnd, callEnd, type CallEndStatus, type CallObserver } from "./observer.ts";
-export type { LocalDispatch, LocalRun } from "./_local_dispatch.ts";
+export type { LocalDispatch, LocalRun } from "./local_dispatch.ts";
 export { type ServedOperations, serveOperations, type ServeOperationsOptions } from "./executor.ts";
 export { PendingRequestMap } from "./pending_request_map.ts";
 export { listen, type Listening, type ListenOptions } from "./listen.ts";

@@ -46,7 +46,7 @@ export {
   type SpokeOperation,
 } from "./connect_spoke.ts";
 export { reportProgress } from "./progress.ts";
-export { backoffDelay, type BackoffOptions } from "./_backoff.ts";
+export { backoffDelay, type BackoffOptions } from "./backoff.ts";
 export { Outbox, type OutboxOptions } from "./outbox.ts";
 export {
   type DecodedFrame,

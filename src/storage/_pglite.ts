@@ -12,7 +12,7 @@ import type { Logger } from "../logging/mod.ts";
 import * as schema from "./schema/mod.ts";
 import type { Database } from "./database.ts";
 import { acquireDataDirLock, type DataDirLock, heldDataDirLock } from "./data_dir_lock.ts";
-import { describeCause } from "./_describe.ts";
+import { describeCause } from "./describe_url.ts";
 
 /** Options of {@linkcode openPglite}. */
 export interface OpenPgliteOptions {

@@ -9,7 +9,7 @@ import { HubError } from "@hub/errors";
 import type { Logger } from "../logging/mod.ts";
 import * as schema from "./schema/mod.ts";
 import type { Database } from "./database.ts";
-import { describeCause, describeUrl } from "./_describe.ts";
+import { describeCause, describeUrl } from "./describe_url.ts";
 
 /** Options of {@linkcode openPostgres}. */
 export interface OpenPostgresOptions {

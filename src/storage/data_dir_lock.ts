@@ -5,7 +5,8 @@
  *
  * The kernel drops the lock when its holder dies, even by SIGKILL, so a lock
  * file left behind by a crash never blocks the next start; the pid written
- * inside only serves the error message of a process that finds it held.
+ * inside serves the error message of a process that finds it held, and the
+ * URL the holder listens on (once it does) lets the CLI use its HTTP API.
  *
  * @module
  */
@@ -19,6 +20,8 @@ export const LOCK_FILE_NAME = "hub.lock";
 export interface DataDirLock {
   /** Absolute path of the lock file. */
   readonly path: string;
+  /** Records the URL the holder listens on, for a process that finds the lock held. */
+  advertise(url: string): Promise<void>;
   /** Releases the lock; safe to call twice. */
   release(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
@@ -37,6 +40,8 @@ export function heldDataDirLock(dataDir: string): DataDirLock | undefined {
 export interface LockHolder {
   pid: number;
   startedAt: string;
+  /** Where the holder's HTTP API listens, once it does. */
+  url?: string;
 }
 
 /**
@@ -73,16 +78,20 @@ export async function acquireDataDirLock(dataDir: string): Promise<DataDirLock> 
     throw new HubError(
       "conflict",
       `Cannot open data dir "${dir}": it is in use by ${who} (lock file ${path})`,
-      { details: { dataDir: dir, lockFile: path, pid: holder?.pid, startedAt: holder?.startedAt } },
+      {
+        details: {
+          dataDir: dir,
+          lockFile: path,
+          pid: holder?.pid,
+          startedAt: holder?.startedAt,
+          url: holder?.url,
+        },
+      },
     );
   }
   const holder: LockHolder = { pid: Deno.pid, startedAt: new Date().toISOString() };
   try {
-    await file.truncate(0);
-    const bytes = new TextEncoder().encode(JSON.stringify(holder) + "\n");
-    for (let written = 0; written < bytes.length;) {
-      written += await file.write(bytes.subarray(written));
-    }
+    await writeHolder(file, holder);
   } catch (error) {
     file.close();
     throw new HubError("unavailable", `Cannot lock data dir "${dir}": ${messageOf(error)}`, {
@@ -103,9 +112,21 @@ export async function acquireDataDirLock(dataDir: string): Promise<DataDirLock> 
       file.close();
     }
   };
-  const lock: DataDirLock = { path, release, [Symbol.asyncDispose]: release };
+  const advertise = async (url: string) => {
+    if (!released) await writeHolder(file, { ...holder, url });
+  };
+  const lock: DataDirLock = { path, advertise, release, [Symbol.asyncDispose]: release };
   held.set(dir, lock);
   return lock;
+}
+
+async function writeHolder(file: Deno.FsFile, holder: LockHolder): Promise<void> {
+  await file.truncate(0);
+  await file.seek(0, Deno.SeekMode.Start);
+  const bytes = new TextEncoder().encode(JSON.stringify(holder) + "\n");
+  for (let written = 0; written < bytes.length;) {
+    written += await file.write(bytes.subarray(written));
+  }
 }
 
 /**

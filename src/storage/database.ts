@@ -11,7 +11,7 @@ import { type Logger, logger } from "../logging/mod.ts";
 import type * as schema from "./schema/mod.ts";
 import { openPglite } from "./_pglite.ts";
 import { openPostgres } from "./_postgres.ts";
-import { describeUrl } from "./_describe.ts";
+import { describeUrl } from "./describe_url.ts";
 
 /** Which engine backs a {@linkcode Database}. */
 export type Driver = "pglite" | "postgres";

@@ -17,7 +17,7 @@ import type pg from "pg";
 import { HubError } from "@hub/errors";
 import { type Logger, logger } from "../logging/mod.ts";
 import type { Database, HubDb, HubSchema } from "./database.ts";
-import { describeCause } from "./_describe.ts";
+import { describeCause } from "./describe_url.ts";
 
 /** Absolute path of the migrations folder shipped with this module. */
 export const MIGRATIONS_FOLDER: string = fileURLToPath(new URL("./migrations", import.meta.url));

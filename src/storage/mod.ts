@@ -32,7 +32,7 @@ export { acquireDataDirLock, heldDataDirLock, LOCK_FILE_NAME } from "./data_dir_
 export type { DataDirLock, LockHolder } from "./data_dir_lock.ts";
 export { MIGRATIONS_FOLDER, runMigrations } from "./migrate.ts";
 export { isForeignKeyViolation, isUniqueViolation, SQLSTATE, sqlStateOf } from "./errors.ts";
-export { describeUrl } from "./_describe.ts";
+export { describeUrl } from "./describe_url.ts";
 export {
   ACCOUNT_KINDS,
   accounts,

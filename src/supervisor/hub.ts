@@ -1,23 +1,20 @@
 import type { Hono } from "hono";
+import { resolve } from "node:path";
 import { type Caller, type OperationRegistry } from "@alkdev/operations";
 import { HubError } from "@hub/errors";
 import { createPubSub, createPubSubRouter, type PubSub, type PubSubRouter } from "@alkdev/pubsub";
 import { coordinatorActor } from "../actors/coordinator/mod.ts";
 import { type ApiKeyService, ensureBootstrapAdminKey } from "../auth/mod.ts";
 import { type AuthParts, startAuth } from "./startup/auth.ts";
-import { type McpParts, startMcp } from "./startup/mcp.ts";
-import {
-  createOperationsCore,
-  type OperationsCore,
-  type OperationsParts,
-  startOperations,
-} from "./operations/mod.ts";
+import { buildApp } from "./startup/app.ts";
+import type { McpParts } from "./startup/mcp.ts";
+import { type OperationsParts, startOperations } from "./operations/mod.ts";
 import { type CliFlags, type HubSettings, type KeyRing, loadSettings } from "../config/mod.ts";
 import { logger, setupLogging } from "../logging/mod.ts";
 import { acquireDataDirLock, type Database, type DataDirLock } from "../storage/mod.ts";
 import { ActorSystem } from "./actors/mod.ts";
 import { buildHealth, type HealthReport } from "./health.ts";
-import { createApp, type HubEnv } from "./http/app.ts";
+import type { HubEnv } from "./http/app.ts";
 import { listen, type Listener } from "./server.ts";
 import { checkKeyRing } from "./startup/key_ring_check.ts";
 import {
@@ -29,7 +26,7 @@ import {
 import { StartupProgress } from "./startup/steps.ts";
 import type { HubEvents } from "./events.ts";
 import { type LlmGateway, startLlmGateway } from "./llm_gateway/mod.ts";
-import { createSpokeServer, type SpokeServer, type SpokeServerOptions } from "./spokes/mod.ts";
+import type { SpokeServer, SpokeServerOptions } from "./spokes/mod.ts";
 
 /** How to start a hub: CLI flags and environment, plus test hooks. */
 export interface HubOptions {
@@ -118,59 +115,54 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const router = createPubSubRouter();
   parts.router = router;
   const pubsub = createPubSub<HubEvents>({ eventTarget: router });
-  let core: OperationsCore | undefined;
-  let app: Hono<HubEnv> | undefined;
+  // Log lines written elsewhere than stdout (tests capture them) are not on a terminal.
+  const logsToTerminal = options.logWrite ? false : undefined;
   const health = () => buildHealth({ phase, step: progress.current, startedAt, ...parts });
 
   try {
-    const { flags, env } = await progress.run(
-      "resolve-config",
-      () => ({ flags: options.flags, env: options.env }),
+    const loaded = await progress.run(
+      "load-config",
+      () => loadSettings({ flags: options.flags, env: options.env, terminal: logsToTerminal }),
     );
-    const loaded = await progress.run("load-config", async () => {
-      const loaded = await loadSettings({ flags, env });
-      // The embedded database's data dir is taken before anything else touches it,
-      // so a second hub on it fails here, before it binds a port.
-      if (!loaded.settings.databaseUrl) {
-        parts.lock = await acquireDataDirLock(loaded.settings.dataDir);
-      }
-      return loaded;
-    });
     const { settings } = loaded;
     shutdownTimeoutMs = settings.shutdownTimeoutMs;
+    // The embedded database's data dir is taken before anything else touches it,
+    // so a second hub on it fails here, naming the lock, before it binds a port.
+    parts.lock = await progress.run(
+      "lock-data-dir",
+      () => settings.databaseUrl ? undefined : acquireDataDirLock(settings.dataDir),
+    );
     await progress.run("init-logger", async () => {
-      await setupLogging({ dev: settings.dev, level: settings.logLevel, write: options.logWrite });
-      for (const warning of loaded.warnings) logger("config").warn(warning);
-      core = createOperationsCore(pubsub, settings.actors.callTimeoutMs);
-      parts.mcp = startMcp(core, pubsub);
-      parts.spokes = createSpokeServer({
-        registry: core.registry,
-        pubsub,
-        verifier: () => parts.auth!.verifier,
-        keyMetadata: async (keyId) => (await parts.auth!.service.get(keyId)).metadata,
-        log: logger("spokes"),
-        ...options.spokes,
+      await setupLogging({
+        format: settings.logFormat,
+        level: settings.logLevel,
+        write: options.logWrite,
       });
-      app = createApp({
+      logConfigSource(settings.configPath);
+      for (const warning of loaded.warnings) logger("config").warn(warning);
+    });
+    const built = await progress.run("build-app", () =>
+      buildApp({
+        settings,
+        pubsub,
         health,
         refusal,
-        registry: core.registry,
-        caller: core.caller,
-        pubsub,
-        keepAliveMs: options.sseKeepAliveMs,
-        streams: (parts.streams = new AbortController()).signal,
-        mcp: parts.mcp.endpoint,
-        spokes: parts.spokes,
-        verifier: () => parts.auth!.verifier,
-        bodyLimitBytes: settings.bodyLimitBytes,
-        dev: settings.dev,
+        auth: () => parts.auth!,
         llm: () => parts.llm,
-      });
-      parts.listener = listen(settings.host, settings.port, app.fetch);
-      options.onListen?.(parts.listener.url);
+        spokes: options.spokes,
+        sseKeepAliveMs: options.sseKeepAliveMs,
+      }));
+    ({ mcp: parts.mcp, spokes: parts.spokes, streams: parts.streams } = built);
+    const { core, app } = built;
+    parts.listener = await progress.run("start-listener", async () => {
+      const listener = listen(settings.host, settings.port, app.fetch);
+      options.onListen?.(listener.url);
+      // The CLI finds a running hub's API through the data-dir lock it holds.
+      await parts.lock?.advertise(listener.url);
+      return listener;
     });
     const storage = await progress.run(
-      "connect-postgres",
+      "open-database",
       () => openStorage(settings, options.openDatabase),
     );
     parts.storage = storage;
@@ -180,44 +172,43 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       () => settings.redisUrl ? connectRedis(settings.redisUrl) : undefined,
     );
     const keyRing = await progress.run(
-      "init-keyring",
+      "check-keyring",
       () => checkKeyRing(loaded.keyRing, loaded.keyRingPath),
     );
-    await progress.run(
-      "init-drizzle",
-      () => parts.auth = startAuth(storage.database.db, pubsub),
-    );
-    const actors = new ActorSystem({
-      ...settings.actors,
-      dev: settings.dev,
-      logLevel: settings.logLevel,
-      router,
-    });
-    parts.actors = actors;
-    await progress.run("init-subsystems", async () => {
+    parts.auth = await progress.run("start-auth", () => startAuth(storage.database.db, pubsub));
+    await progress.run("create-admin-key", async () => {
       const bootstrap = await ensureBootstrapAdminKey(storage.database.db, settings.dataDir);
       if (bootstrap.created) {
         logger("auth").info("Created the admin API key {prefix}; it is in {path}", bootstrap);
       }
-      await actors.start(coordinatorActor);
-      parts.llm = await startLlmGateway({
+    });
+    const actors = new ActorSystem({
+      ...settings.actors,
+      logFormat: settings.logFormat,
+      logLevel: settings.logLevel,
+      router,
+    });
+    parts.actors = actors;
+    await progress.run("start-actors", () => actors.start(coordinatorActor));
+    parts.llm = await progress.run("start-llm-gateway", () =>
+      startLlmGateway({
         settings: settings.llm,
         actors,
         db: storage.database.db,
         keyRing,
         redis: parts.redis?.client,
-      });
-      parts.operations = await startOperations({
-        ...core!,
+      }));
+    parts.operations = await progress.run("start-operations", () =>
+      startOperations({
+        ...core,
         pubsub,
         db: storage.database.db,
         keys: parts.auth!.service,
         actors,
         startedAt,
-      });
-    });
-    await progress.run("start-server", () => phase = "running");
-    const url = parts.listener!.url;
+      }));
+    await progress.run("accept-requests", () => phase = "running");
+    const url = parts.listener.url;
     await progress.run("ready", () => {
       logger("startup").info("Hub ready on {url} in {ms} ms", {
         url,
@@ -225,10 +216,10 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       });
     });
     const keys = parts.auth!.service;
-    const { registry, caller } = core!;
+    const { registry, caller } = core;
     return {
       url,
-      app: app!,
+      app,
       settings,
       keyRing,
       actors,
@@ -247,6 +238,12 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     await stop();
     throw error;
   }
+}
+
+function logConfigSource(path: string | undefined): void {
+  const log = logger("config");
+  if (path === undefined) log.info("No config file: settings from flags, environment and defaults");
+  else log.info("Loaded config file {path}", { path: resolve(path) });
 }
 
 /** Stop order: stop accepting HTTP, drain actors, then close Redis and storage. */

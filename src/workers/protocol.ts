@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { LogLevel } from "../logging/mod.ts";
+import type { LogFormat, LogLevel } from "../logging/mod.ts";
 import type { SerializedError } from "@hub/errors";
 
 /**
@@ -26,7 +26,7 @@ export interface InitMessage {
   actorId: string;
   kind: string;
   options: unknown;
-  logging: { dev: boolean; level?: LogLevel };
+  logging: { format: LogFormat; level?: LogLevel };
   heartbeatIntervalMs: number;
   ports: ActorPorts;
 }

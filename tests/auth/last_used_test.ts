@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { ApiKeyService, createLastUsedTracker } from "../../src/auth/mod.ts";
 import type { HubDb } from "../../src/storage/mod.ts";
 import { dbTest } from "./_db.ts";
+import { waitFor } from "../helpers/wait_for.ts";
 
 /** `db` with its `execute` calls counted, and failing while `fail` is set. */
 function countingDb(db: HubDb) {
@@ -112,9 +113,7 @@ dbTest("createLastUsedTracker(): the timer flushes on its own", async ({ db }) =
   const tracker = createLastUsedTracker(counted.db, { intervalMs: 20 });
   tracker.touch(id);
   // The one real wait in this suite: the timer is what is under test.
-  for (let i = 0; i < 250 && tracker.pending > 0; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await waitFor(() => tracker.pending === 0, { what: "the timer's flush", intervalMs: 20 });
   await tracker.close();
   assert.equal(counted.state.executes, 1);
   assert.ok((await new ApiKeyService(db).get(id)).lastUsedAt);

@@ -1,13 +1,28 @@
 import assert from "node:assert/strict";
+import Type from "typebox";
+import { defineOperation, type HubError } from "@alkdev/operations";
+import { connectSpoke } from "../../src/spoke/mod.ts";
+import { acquireDataDirLock } from "../../src/storage/mod.ts";
 import { spawnHub, waitForHealthy } from "../helpers/hub_process.ts";
 import { freshPostgres } from "../helpers/db.ts";
 import { TEST_DATABASE_URL } from "../helpers/services.ts";
 
+const operation = (name: string) =>
+  defineOperation({
+    name,
+    kind: "query",
+    description: `Operation ${name}`,
+    input: Type.Object({}),
+    output: Type.Null(),
+    access: { scopes: [] },
+    handler: () => null,
+  });
+
 const KEY = /^alk_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/;
 
 /** Runs `hub <args>` to completion. */
-async function hub(args: string[]) {
-  const child = spawnHub(args);
+async function hub(args: string[], env: Record<string, string> = {}) {
+  const child = spawnHub(args, env);
   const status = await child.status;
   return {
     code: status.code,
@@ -26,7 +41,10 @@ async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   }
 }
 
-/** create → list → revoke → list, against whatever database `where` names. */
+/** The admin key a hub creates on its first start, listed beside the test's keys. */
+const notBootstrap = (name: unknown) => name !== "bootstrap-admin";
+
+/** create → list → revoke → list, against whatever database or hub `where` names. */
 async function lifecycle(t: Deno.TestContext, where: string[]) {
   let key = "";
   let id = "";
@@ -95,7 +113,7 @@ async function lifecycle(t: Deno.TestContext, where: string[]) {
     assert.ok(!table.stdout.includes(key.slice(17)));
     const json = await hub(["keys", "list", "--json", ...where]);
     const listed = JSON.parse(json.stdout) as Array<Record<string, unknown>>;
-    assert.deepEqual(listed.map((k) => k.name), ["ci", "events"]);
+    assert.deepEqual(listed.map((k) => k.name).filter(notBootstrap), ["ci", "events"]);
     assert.ok(listed.every((k) => !("hash" in k) && !("key" in k)));
   });
 
@@ -113,7 +131,7 @@ async function lifecycle(t: Deno.TestContext, where: string[]) {
 
   await t.step("list hides the revoked key; --all shows it as revoked", async () => {
     const active = JSON.parse((await hub(["keys", "list", "--json", ...where])).stdout);
-    assert.deepEqual(active.map((k: { name: string }) => k.name), ["events"]);
+    assert.deepEqual(active.map((k: { name: string }) => k.name).filter(notBootstrap), ["events"]);
     const all = JSON.parse((await hub(["keys", "list", "--all", "--json", ...where])).stdout);
     const ci = all.find((k: { id: string }) => k.id === id);
     assert.equal(ci.status, "revoked");
@@ -127,46 +145,154 @@ Deno.test("hub keys: create, list and revoke on the embedded database; a running
     const where = ["--data-dir", dataDir];
     await lifecycle(t, where);
 
-    await t.step(
-      "a running hub accepts a CLI key, and the CLI points at the HTTP API",
-      async () => {
+    await t.step("a running hub accepts a key the CLI created on its data dir", async () => {
+      const created = await hub(["keys", "create", "--name", "live", "--scopes", "ops", ...where]);
+      const running = spawnHub(["--port", "0", ...where]);
+      try {
+        const url = await running.url;
+        await waitForHealthy(url);
+        const response = await fetch(`${url}/v0/x`, {
+          headers: { authorization: `Bearer ${created.lines[0]}` },
+        });
+        assert.equal(response.status, 404, "the key authenticates; the route does not exist");
+        await response.body?.cancel();
+      } finally {
+        running.child.kill("SIGTERM");
+        assert.equal((await running.status).code, 0);
+      }
+    });
+  });
+});
+
+Deno.test("hub keys: while a hub holds the embedded database, the CLI uses its HTTP API", async (t) => {
+  await withTempDir(async (dir) => {
+    const dataDir = `${dir}/data`;
+    const where = ["--data-dir", dataDir];
+    const running = spawnHub(["--port", "0", ...where]);
+    try {
+      const url = await running.url;
+      await waitForHealthy(url);
+      const lock = JSON.parse(await Deno.readTextFile(`${dataDir}/hub.lock`));
+      assert.deepEqual([lock.pid, lock.url], [running.child.pid, url]);
+
+      // The data dir is locked, so every step below goes through /api/v1/keys.
+      await lifecycle(t, where);
+
+      await t.step("a revocation takes effect on the running hub at once", async () => {
         const created = await hub([
           "keys",
           "create",
           "--name",
-          "live",
+          "short",
           "--scopes",
           "ops",
           ...where,
         ]);
         const key = created.lines[0];
-        const running = spawnHub(["--port", "0", ...where]);
-        try {
-          const url = await running.url;
-          await waitForHealthy(url);
-          const response = await fetch(`${url}/v0/x`, {
+        const status = async () => {
+          const response = await fetch(`${url}/api/v1/operations`, {
             headers: { authorization: `Bearer ${key}` },
           });
-          assert.equal(response.status, 404, "the key authenticates; the route does not exist");
           await response.body?.cancel();
-          for (
-            const [args, endpoint] of [[
-              ["keys", "create", "--name", "x", "--scopes", "llm"],
-              "POST /api/v1/keys",
-            ], [["keys", "list"], "GET /api/v1/keys"]] as const
-          ) {
-            const refused = await hub([...args, ...where]);
-            assert.equal(refused.code, 1);
-            assert.equal(
-              refused.stderr,
-              `hub: Cannot open data dir "${dataDir}": the hub (pid ${running.child.pid}) is running; use the HTTP API (${endpoint}) instead\n`,
-            );
+          return response.status;
+        };
+        assert.equal(await status(), 200);
+        assert.equal((await hub(["keys", "revoke", key.slice(0, 16), ...where])).code, 0);
+        // The CLI's own database write would reach this hub's cache only after its TTL.
+        assert.equal(await status(), 401);
+      });
+
+      await t.step("--namespaces limits what a spoke with the key registers", async () => {
+        const created = await hub([
+          "keys",
+          "create",
+          "--json",
+          "--name",
+          "demo spoke",
+          "--scopes",
+          "spoke",
+          "--namespaces",
+          "demo, dev.ci",
+          ...where,
+        ]);
+        assert.equal(created.code, 0, created.stderr);
+        const { key, metadata } = JSON.parse(created.stdout);
+        assert.deepEqual(metadata, { spokeNamespaces: ["demo", "dev.ci"] });
+        const register = async (name: string) => {
+          const spoke = connectSpoke({
+            url: `${url.replace("http", "ws")}/ws`,
+            apiKey: key,
+            name: "cli-key",
+            operations: [operation(name)],
+          });
+          try {
+            await spoke.ready();
+            return "registered";
+          } catch (error) {
+            return (error as HubError).code;
+          } finally {
+            await spoke.close();
           }
-        } finally {
-          running.child.kill("SIGTERM");
-          assert.equal((await running.status).code, 0);
-        }
-      },
+        };
+        assert.equal(await register("demo.greet"), "registered");
+        assert.equal(await register("dev.ci.run"), "registered");
+        assert.equal(await register("dev.build"), "forbidden");
+      });
+
+      await t.step("--url with --admin-key-file or HUB_ADMIN_KEY reaches any hub", async () => {
+        const byFile = await hub([
+          "keys",
+          "list",
+          "--json",
+          "--url",
+          url,
+          "--admin-key-file",
+          `${dataDir}/admin.key`,
+        ]);
+        assert.equal(byFile.code, 0, byFile.stderr);
+        assert.ok(JSON.parse(byFile.stdout).some((k: { name: string }) => k.name === "demo spoke"));
+        const adminKey = (await Deno.readTextFile(`${dataDir}/admin.key`)).trim();
+        const byEnv = await hub(["keys", "list", "--json", "--url", url], {
+          HUB_ADMIN_KEY: adminKey,
+        });
+        assert.equal(byEnv.code, 0, byEnv.stderr);
+        const ids = (stdout: string) => JSON.parse(stdout).map((k: { id: string }) => k.id);
+        assert.deepEqual(ids(byEnv.stdout), ids(byFile.stdout));
+        const wrong = await hub(["keys", "list", "--url", url], { HUB_ADMIN_KEY: "alk_wrong" });
+        assert.equal(wrong.code, 1);
+        assert.equal(
+          wrong.stderr,
+          `hub: Cannot list API keys: the hub at ${url} refused: Invalid API key\n`,
+        );
+        const missing = await hub([
+          "keys",
+          "list",
+          "--url",
+          url,
+          "--admin-key-file",
+          `${dir}/none`,
+        ]);
+        assert.equal(missing.code, 1);
+        assert.match(
+          missing.stderr,
+          new RegExp(`^hub: Cannot read admin key file "${dir}/none": `),
+        );
+      });
+    } finally {
+      running.child.kill("SIGTERM");
+      assert.equal((await running.status).code, 0);
+    }
+  });
+});
+
+Deno.test("hub keys: a lock holder that has not recorded its URL is named, with --url as the way out", async () => {
+  await withTempDir(async (dir) => {
+    await using _lock = await acquireDataDirLock(dir);
+    const refused = await hub(["keys", "list", "--data-dir", dir]);
+    assert.equal(refused.code, 1);
+    assert.equal(
+      refused.stderr.split("\n").at(-2) + "\n",
+      `hub: Cannot open data dir "${dir}": the hub (pid ${Deno.pid}) is running and has not recorded its URL yet; pass --url <hub url> to use its HTTP API\n`,
     );
   });
 });
@@ -201,6 +327,26 @@ Deno.test("hub keys: bad input is a one-line usage error, exit 2, before any dat
       /^hub: hub keys revoke takes exactly one key id or prefix/,
     ],
     ["list with an argument", ["list", "extra"], /^hub: Unexpected argument "extra"/],
+    [
+      "a --url that is not http(s)",
+      ["list", "--url", "ws://127.0.0.1:3000/ws"],
+      /^hub: Invalid value for --url: "ws:\/\/127.0.0.1:3000\/ws" is not an http\(s\) URL/,
+    ],
+    [
+      "namespaces on a key without the spoke scope",
+      ["create", "--name", "n", "--scopes", "ops", "--namespaces", "demo"],
+      /^hub: Invalid value for --namespaces: it limits spoke registrations, so --scopes needs spoke/,
+    ],
+    [
+      "a malformed namespace",
+      ["create", "--name", "n", "--scopes", "spoke", "--namespaces", "demo,Dev-x"],
+      /^hub: Invalid namespace "Dev-x": expected lowercase words joined by "."/,
+    ],
+    [
+      "a reserved namespace",
+      ["create", "--name", "n", "--scopes", "spoke", "--namespaces", "coord.x"],
+      /^hub: Invalid namespace "coord.x": "coord" is reserved for the hub's own operations/,
+    ],
   ];
   await withTempDir(async (dir) => {
     for (const [name, args, pattern] of cases) {

@@ -1,11 +1,17 @@
 import assert from "node:assert/strict";
-import type { LogLevel as LogtapeLevel } from "../../src/logging/mod.ts";
+import {
+  LOG_FORMATS as LOGGING_FORMATS,
+  type LogFormat as LoggingFormat,
+  type LogLevel as LogtapeLevel,
+} from "../../src/logging/mod.ts";
 import {
   type CliFlags,
   ConfigError,
   type ConfigFileData,
   DEFAULTS,
   type HubSettings,
+  LOG_FORMATS,
+  type LogFormat,
   type LogLevel,
   parseBoolean,
   parseLogLevel,
@@ -91,9 +97,24 @@ const CASES: Case[] = [
   },
   {
     setting: "logLevel",
+    flag: { logLevel: "warning" },
     env: ["HUB_LOG_LEVEL", "error"],
     file: { log: { level: "trace" } },
-    values: { env: "error", file: "trace", default: "info" },
+    values: { flag: "warning", env: "error", file: "trace", default: "info" },
+  },
+  {
+    setting: "logFormat",
+    flag: { logFormat: "pretty" },
+    env: ["HUB_LOG_FORMAT", "json"],
+    file: { log: { format: "pretty" } },
+    values: { flag: "pretty", env: "json", file: "pretty", default: "json" },
+  },
+  {
+    setting: "accessLog",
+    flag: { accessLog: false },
+    env: ["HUB_ACCESS_LOG", "1"],
+    file: { log: { access: false } },
+    values: { flag: false, env: true, file: false, default: true },
   },
   {
     setting: "bodyLimitBytes",
@@ -148,6 +169,8 @@ Deno.test("resolveSettings() precedence: flag > environment > file > default", a
       masterKeyFile: undefined,
       dev: false,
       logLevel: "info",
+      logFormat: "json",
+      accessLog: true,
       bodyLimitBytes: 1_048_576,
       actors: DEFAULTS.actors,
       shutdownTimeoutMs: 10_000,
@@ -168,6 +191,18 @@ Deno.test("resolveSettings() precedence: flag > environment > file > default", a
       file: { log: { level: "info" } },
     });
     assert.equal(explicit.logLevel, "info");
+  });
+
+  await t.step("log lines are readable on a terminal or in development, JSON otherwise", () => {
+    const format = (input: Partial<Parameters<typeof resolveSettings>[0]>) =>
+      resolveSettings({ flags: {}, env: {}, ...input }).logFormat;
+    assert.equal(format({}), "json", "not a terminal: a log collector reads JSON lines");
+    assert.equal(format({ terminal: true }), "pretty");
+    assert.equal(format({ terminal: false, flags: { dev: true } }), "pretty", "--dev as before");
+    assert.equal(format({ terminal: true, flags: { logFormat: "json" } }), "json");
+    assert.equal(format({ terminal: true, env: { HUB_LOG_FORMAT: "JSON" } }), "json");
+    assert.equal(format({ terminal: true, file: { log: { format: "json" } } }), "json");
+    assert.equal(format({ flags: { dev: true }, env: { HUB_LOG_FORMAT: "json" } }), "json");
   });
 
   await t.step("an empty environment variable counts as unset", () => {
@@ -200,6 +235,16 @@ Deno.test("resolveSettings() rejects invalid input", async (t) => {
       ["HUB_PORT", "-1", 'Invalid value for HUB_PORT: "-1" is not a port number (0-65535)'],
       ["HUB_PORT", "3000.5", 'Invalid value for HUB_PORT: "3000.5" is not a port number (0-65535)'],
       ["HUB_DEV", "yes", 'Invalid value for HUB_DEV: "yes" is not a boolean (1, true, 0 or false)'],
+      [
+        "HUB_LOG_FORMAT",
+        "xml",
+        'Invalid value for HUB_LOG_FORMAT: "xml" is not a log format (pretty, json)',
+      ],
+      [
+        "HUB_ACCESS_LOG",
+        "off",
+        'Invalid value for HUB_ACCESS_LOG: "off" is not a boolean (1, true, 0 or false)',
+      ],
       [
         "HUB_LOG_LEVEL",
         "loud",
@@ -294,4 +339,12 @@ Deno.test("LogLevel is exactly the logging module's LogLevel", () => {
   const wrong: LogLevel = "warn";
   assert.equal(back, "warning");
   assert.equal(wrong, "warn");
+});
+
+Deno.test("LogFormat is exactly the logging module's LogFormat", () => {
+  assert.deepEqual([...LOG_FORMATS], [...LOGGING_FORMATS]);
+  const ours: LogFormat = "pretty";
+  const theirs: LoggingFormat = ours;
+  const back: LogFormat = theirs;
+  assert.equal(back, "pretty");
 });

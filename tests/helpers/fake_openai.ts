@@ -15,6 +15,8 @@
  * | `-midfail` | streams two chunks, then an error payload                      |
  * | `-cut`     | streams two chunks, then breaks the connection                 |
  * | `-hang`    | streams one chunk, then waits until the client goes away       |
+ * | `-404empty`| 404 with an empty body (as some upstreams answer embeddings)   |
+ * | `-400text` | 400 with a plain-text body                                     |
  *
  * A base URL `<root>/b/<behaviour>/v1` gives every model of a provider one
  * behaviour (`fake.urlFor("429")`), so one model name can be served by a
@@ -120,6 +122,13 @@ export function startFakeOpenAi(options: FakeOpenAiOptions = {}): FakeOpenAi {
       });
     }
     if (mode.endsWith("-500")) return error(500, "The fake broke", "server_error", null);
+    if (mode.endsWith("-404empty")) return new Response(null, { status: 404 });
+    if (mode.endsWith("-400text")) {
+      return new Response("Bad Request", {
+        status: 400,
+        headers: { "content-type": "text/plain" },
+      });
+    }
     if (mode.endsWith("-401")) {
       return error(
         401,

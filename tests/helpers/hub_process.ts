@@ -4,8 +4,10 @@
  *
  * @module
  */
+import { waitFor } from "./wait_for.ts";
 
-const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
+const ROOT = new URL("../../", import.meta.url).pathname;
+const MAIN = new URL("src/main.ts", `file://${ROOT}`).pathname;
 
 /** A hub process started by {@linkcode spawnHub}. */
 export interface HubProcess {
@@ -23,11 +25,25 @@ export interface HubProcess {
 
 /** Starts `deno run -A src/main.ts <args>` with a clean HUB_* environment. */
 export function spawnHub(args: string[], env: Record<string, string> = {}): HubProcess {
+  return watchHub(Deno.execPath(), ["run", "-A", MAIN, ...args], env);
+}
+
+/**
+ * Starts `deno task start <args>` in the repository as the leader of a new
+ * process group (through `setsid`), the way a terminal or a process manager
+ * runs it: `Deno.kill(-hub.child.pid, signal)` signals the whole group.
+ */
+export function spawnTaskStart(args: string[], env: Record<string, string> = {}): HubProcess {
+  return watchHub("setsid", [Deno.execPath(), "task", "--quiet", "start", ...args], env);
+}
+
+function watchHub(command: string, args: string[], env: Record<string, string>): HubProcess {
   const cleanEnv = Object.fromEntries(
     Object.entries(Deno.env.toObject()).filter(([name]) => !name.startsWith("HUB_")),
   );
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
+  const child = new Deno.Command(command, {
+    args,
+    cwd: ROOT,
     env: { ...cleanEnv, NO_COLOR: "1", ...env },
     clearEnv: true,
     stdin: "null",
@@ -75,15 +91,17 @@ export function spawnHub(args: string[], env: Record<string, string> = {}): HubP
 /** Polls `/health` until it answers 200 (startup takes seconds on a fresh PGlite dir). */
 export async function waitForHealthy(
   url: string,
-  attempts = 600,
+  timeoutMs = 30_000,
 ): Promise<Record<string, unknown>> {
   let last: unknown;
-  for (let i = 0; i < attempts; i++) {
-    const response = await fetch(`${url}/health`).catch(() => undefined);
-    last = await response?.json();
-    if (response?.status === 200) return last as Record<string, unknown>;
-    // Polling an external process has no event to await; the step is short.
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  try {
+    // Polling an external process has no event to await.
+    return await waitFor(async () => {
+      const response = await fetch(`${url}/health`).catch(() => undefined);
+      last = await response?.json();
+      return response?.status === 200 ? last as Record<string, unknown> : undefined;
+    }, { timeoutMs, intervalMs: 50, what: "/health to answer 200" });
+  } catch {
+    throw new Error(`hub at ${url} never became healthy: ${JSON.stringify(last)}`);
   }
-  throw new Error(`hub at ${url} never became healthy: ${JSON.stringify(last)}`);
 }

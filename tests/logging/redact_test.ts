@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { logger, setupLogging } from "../../src/logging/mod.ts";
 
-Deno.test("logging redacts secrets by field name and by shape, in JSON and dev lines", async (t) => {
-  for (const dev of [false, true]) {
-    await t.step(dev ? "dev lines" : "JSON lines", async () => {
+Deno.test("logging redacts secrets by field name and by shape, in JSON and pretty lines", async (t) => {
+  for (const format of ["json", "pretty"] as const) {
+    await t.step(`${format} lines`, async () => {
       const lines: string[] = [];
       await setupLogging({
-        dev,
+        format,
         write: (line) => lines.push(line),
         properties: { actorId: "a-1" },
       });
@@ -31,7 +31,7 @@ Deno.test("logging redacts secrets by field name and by shape, in JSON and dev l
       }
       assert.match(text, /a-1/, "the actor id is on every record");
       assert.equal(lines.length, 3);
-      if (!dev) { for (const line of lines) JSON.parse(line); }
+      if (format === "json") { for (const line of lines) JSON.parse(line); }
     });
   }
 });

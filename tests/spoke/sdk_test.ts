@@ -209,6 +209,48 @@ Deno.test("the SDK reconnects with backoff and registers again", async () => {
   }
 });
 
+Deno.test("frames that a dropped connection delivers late do not act on the spoke", async () => {
+  const hub = scriptedHub({ acknowledge: false });
+  const events: string[] = [];
+  const spoke = connectSpoke({
+    url: hub.url,
+    apiKey: "alk_key",
+    name: "late",
+    operations: [],
+    reconnect: { initialDelayMs: 1, maxDelayMs: 5 },
+    onEvent: (event) => events.push(event.type),
+  });
+  try {
+    await hub.next((m) => m.type === "register");
+    // One frame: a retryable refusal (the spoke drops this connection at once), then a
+    // registration on the connection it just dropped, which must not count.
+    hub.send([
+      {
+        type: "error",
+        id: "register",
+        payload: { code: "unavailable", message: "Cannot register: the hub is stopping" },
+      },
+      { type: "registered", id: "register", payload: { spokeId: "stale", operations: [] } },
+    ]);
+    // The register of the second connection (the first one is still in `received`).
+    const second = hub.next((m) => m.type === "register" && hub.sockets.length === 2).then(() =>
+      hub.send({
+        type: "registered",
+        id: "register",
+        payload: { spokeId: "fresh", operations: [] },
+      })
+    );
+    await spoke.ready();
+    assert.equal(spoke.spokeId, "fresh");
+    assert.equal(spoke.state, "registered");
+    await second;
+    assert.deepEqual(events, ["error", "disconnected", "reconnecting", "registered"]);
+  } finally {
+    await spoke.close();
+    await hub.close();
+  }
+});
+
 Deno.test("close() tells the hub, lets running calls finish, and aborts what runs past the deadline", async () => {
   const hub = scriptedHub();
   const release = Promise.withResolvers<void>();

@@ -40,6 +40,23 @@ Deno.test("acquireDataDirLock() creates the dir and records the holder", async (
   }
 });
 
+Deno.test("advertise() adds the holder's URL to its record, and a refused opener is told it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await using lock = await acquireDataDirLock(dir);
+    const before = JSON.parse(await Deno.readTextFile(lock.path));
+    await lock.advertise("http://127.0.0.1:4321");
+    const after = JSON.parse(await Deno.readTextFile(lock.path));
+    assert.deepEqual(after, { ...before, url: "http://127.0.0.1:4321" });
+    const refused = await acquireDataDirLock(dir).catch((error) => error);
+    assert.ok(refused instanceof HubError, String(refused));
+    assert.equal(refused.details?.url, "http://127.0.0.1:4321");
+    assert.equal(refused.details?.pid, Deno.pid);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("acquireDataDirLock() fails at once while another process holds the lock", async () => {
   const dir = await Deno.makeTempDir();
   const holder = await spawnLockHolder(dir);

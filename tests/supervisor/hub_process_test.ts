@@ -45,7 +45,7 @@ Deno.test("hub serve: starts on a fresh data dir, holds its lock, drains on SIGT
         assert.equal(status.code, 1);
         const stderr = await second.stderr;
         assert.match(stderr, new RegExp(`in use by process ${hub.child.pid}`));
-        assert.match(stderr, /step "load-config"/);
+        assert.match(stderr, /step "lock-data-dir" failed/);
       },
     );
 

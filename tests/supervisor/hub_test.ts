@@ -1,15 +1,18 @@
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { buildHealth } from "../../src/supervisor/health.ts";
-import { startHub } from "../../src/supervisor/mod.ts";
+import { startHub, StartupError } from "../../src/supervisor/mod.ts";
+import { acquireDataDirLock } from "../../src/storage/mod.ts";
 import { freshPglite, freshPostgres } from "../helpers/db.ts";
 import { withHub } from "../helpers/hub.ts";
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from "../helpers/services.ts";
 import { fixtureActor, waitForState, withSystem } from "./actors/_helpers.ts";
 
+// No socket needed: these drive the hub's Hono app in-process.
 Deno.test("hub: every route but /health needs a valid bearer key, with coded errors", async (t) => {
   await withHub(async (hub, { adminKey, logs }) => {
     await t.step("/health is open and reports ok with the database and actors", async () => {
-      const response = await fetch(`${hub.url}/health`);
+      const response = await hub.app.request("/health");
       assert.equal(response.status, 200);
       const report = await response.json();
       assert.equal(report.status, "ok");
@@ -38,7 +41,7 @@ Deno.test("hub: every route but /health needs a valid bearer key, with coded err
     ];
     for (const [name, headers, status, code, message] of cases) {
       await t.step(name, async () => {
-        const response = await fetch(`${hub.url}/v0/x`, { headers });
+        const response = await hub.app.request("/v0/x", { headers });
         assert.equal(response.status, status);
         const body = await response.json();
         assert.equal(body.error.code, code);
@@ -49,7 +52,7 @@ Deno.test("hub: every route but /health needs a valid bearer key, with coded err
     }
 
     await t.step("an oversized body is refused with payload_too_large", async () => {
-      const response = await fetch(`${hub.url}/v0/x`, {
+      const response = await hub.app.request("/v0/x", {
         method: "POST",
         headers: { authorization: `Bearer ${adminKey}` },
         body: "x".repeat(hub.settings.bodyLimitBytes + 1),
@@ -64,7 +67,53 @@ Deno.test("hub: every route but /health needs a valid bearer key, with coded err
       assert.ok(!logs.some((line) => line.includes(secret)));
       assert.ok(logs.some((line) => line.includes("Created the admin API key")));
     });
+
+    await t.step("the log says no config file was loaded", () => {
+      assert.ok(logs.some((line) => line.includes("No config file")));
+    });
   });
+});
+
+Deno.test("hub: logs the config file it loaded; log.access=false drops access lines, not refusals", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "hub_config_" });
+  try {
+    const config = join(dir, "hub.json");
+    await Deno.writeTextFile(config, JSON.stringify({ log: { access: false } }));
+    await withHub(async (hub, { logs }) => {
+      const loaded = logs.map((line) => JSON.parse(line)).find((record) =>
+        record.message.startsWith("Loaded config file")
+      );
+      assert.equal(loaded?.properties.path, config);
+      assert.equal(hub.settings.accessLog, false);
+      const from = logs.length;
+      assert.equal((await hub.app.request("/api/v1/operations")).status, 401);
+      const loggers = logs.slice(from).map((line) => JSON.parse(line).logger);
+      assert.deepEqual(loggers, ["hub.http"], "the refusal warning only");
+    }, { config });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("hub: a locked data dir fails at step lock-data-dir, before the listener binds", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "hub_test_" });
+  const lock = await acquireDataDirLock(dataDir);
+  try {
+    let listened = false;
+    const error = await startHub({
+      flags: { port: 0, dataDir },
+      env: {},
+      logWrite: () => {},
+      onListen: () => listened = true,
+    }).then(() => undefined, (error) => error);
+    assert.ok(error instanceof StartupError, String(error));
+    assert.equal(error.step, "lock-data-dir");
+    assert.match(error.message, /step "lock-data-dir" failed: Cannot open data dir .* in use by/);
+    assert.equal(listened, false);
+  } finally {
+    await lock.release();
+    await Deno.remove(dataDir, { recursive: true });
+  }
 });
 
 Deno.test("hub: a revoked key stops working at once, though verifications are cached", async () => {
@@ -73,13 +122,13 @@ Deno.test("hub: a revoked key stops working at once, though verifications are ca
       via: "system",
     });
     const get = async () =>
-      await (await fetch(`${hub.url}/x`, { headers: { authorization: `Bearer ${key}` } })).json();
+      await (await hub.app.request("/x", { headers: { authorization: `Bearer ${key}` } })).json();
     assert.equal((await get()).error.code, "not_found", "the new key works (and is now cached)");
     await hub.keys.revoke(record.id, { via: "system" });
     const body = await get();
     assert.equal(body.error.code, "unauthorized");
     assert.equal(body.error.message, "API key has been revoked");
-    const admin = await fetch(`${hub.url}/x`, { headers: { authorization: `Bearer ${adminKey}` } });
+    const admin = await hub.app.request("/x", { headers: { authorization: `Bearer ${adminKey}` } });
     assert.equal((await admin.json()).error.code, "not_found", "other keys are unaffected");
   });
 });

@@ -10,14 +10,14 @@
  *
  * @module
  */
-import type { ActorDefinition, ActorHandle } from "../../supervisor/actors/mod.ts";
+import type { ActorDefinition, ActorRef } from "../kit.ts";
 import type { CoordinatorApi } from "./protocol.ts";
 
 export { type CoordinatorPorts, createCoordinator } from "./actor.ts";
 export type { CoordinatorApi, CoordinatorStatus } from "./protocol.ts";
 
 /** A handle on the running coordinator. */
-export type CoordinatorHandle = ActorHandle<CoordinatorApi>;
+export type CoordinatorHandle = ActorRef<CoordinatorApi>;
 
 /** The coordinator's definition: a singleton with id `coordinator`. */
 export const coordinatorActor: ActorDefinition<CoordinatorApi> = {

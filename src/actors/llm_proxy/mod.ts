@@ -11,7 +11,7 @@
  *
  * @module
  */
-import type { ActorDefinition, ActorHandle } from "../../supervisor/actors/mod.ts";
+import type { ActorDefinition, ActorRef } from "../kit.ts";
 import type { LlmProxyApi, LlmProxyOptions } from "./protocol.ts";
 
 export { createLlmProxy, type LlmProxy, type LlmProxyPorts } from "./actor.ts";
@@ -25,6 +25,7 @@ export type {
   ProxyAbort,
   ProxyChunk,
   ProxyEnd,
+  ProxyFailure,
   ProxyHead,
   ProxyRequest,
   ProxyResponse,
@@ -33,7 +34,7 @@ export type {
 } from "./protocol.ts";
 
 /** A handle on one llm-proxy actor of the pool. */
-export type LlmProxyHandle = ActorHandle<LlmProxyApi>;
+export type LlmProxyHandle = ActorRef<LlmProxyApi>;
 
 /** The definition of pool member `index` (`llm-proxy-<index>`). */
 export function llmProxyActor(

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import type { SerializedError } from "@hub/errors";
 import type { CatalogData } from "../../llm_catalog/mod.ts";
 
 /** Which upstream endpoint a request is for. */
@@ -45,19 +46,32 @@ export interface ProxySummary {
   outputTokens: number;
   /** Usage counted from what was seen: the upstream did not report it. */
   estimated: boolean;
-  /** OpenAI-style error code; null on success. */
+  /** The OpenAI `code` the client saw (or the upstream's error code); null on success. */
   errorCode: string | null;
   /** Milliseconds from the request reaching the actor to the first byte for the client. */
   ttfcMs: number | null;
   attempts: number;
 }
 
-/** Actor → supervisor: a whole response (non-streaming, or an error before any byte). */
+/** Actor → supervisor: the upstream's whole response (non-streaming, or its error with a JSON body). */
 export interface ProxyResponse {
   t: "res";
   id: number;
   status: number;
   body: Uint8Array<ArrayBuffer>;
+  summary: ProxySummary;
+}
+
+/**
+ * Actor → supervisor: the request failed before any byte reached the client
+ * (no deployment, every upstream failed, the client left, a fault); the
+ * supervisor answers it in OpenAI's shape (`toOpenAiError`).
+ */
+export interface ProxyFailure {
+  t: "fail";
+  id: number;
+  /** A HubError, serialized (`details.reason` keeps the specific cause). */
+  error: SerializedError;
   /** Extra response headers (e.g. `retry-after` of an upstream 429). */
   headers?: Record<string, string>;
   summary: ProxySummary;
@@ -85,7 +99,7 @@ export interface ProxyEnd {
 }
 
 /** Everything the actor sends on the data port. */
-export type FromActor = ProxyResponse | ProxyHead | ProxyChunk | ProxyEnd;
+export type FromActor = ProxyResponse | ProxyFailure | ProxyHead | ProxyChunk | ProxyEnd;
 
 /** Options the pool gives each actor. */
 export interface LlmProxyOptions {

@@ -112,7 +112,7 @@ export class ActorCell<Api> {
 
   #spawn(): WorkerLink {
     const spawnedAt = performance.now();
-    const { heartbeatIntervalMs, heartbeatTimeoutMs, dev = false, logLevel } = this.#options;
+    const { heartbeatIntervalMs, heartbeatTimeoutMs, logFormat = "json", logLevel } = this.#options;
     const link: WorkerLink = new WorkerLink({
       id: this.id,
       kind: this.#definition.kind,
@@ -121,7 +121,7 @@ export class ActorCell<Api> {
       heartbeatIntervalMs,
       heartbeatTimeoutMs,
       startTimeoutMs: this.#options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS,
-      logging: { dev, level: logLevel },
+      logging: { format: logFormat, level: logLevel },
       router: this.#options.router,
       onExit: (exit) => this.#onExit(link, exit),
     });

@@ -1,35 +1,18 @@
 import { HubError } from "@hub/errors";
+import type {
+  ActorMethod,
+  ActorRef,
+  CallOptions,
+  MethodArgs,
+  MethodResult,
+  RemoteApi,
+} from "../../actors/kit.ts";
 import type { WorkerLink } from "./worker_link.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnyFunction = (...args: any[]) => unknown;
 
-/** The names of `Api`'s methods. */
-export type ActorMethod<Api> =
-  & { [K in keyof Api]: Api[K] extends AnyFunction ? K : never }[keyof Api]
-  & string;
-
-/** The parameters of method `M`. */
-export type MethodArgs<Api, M extends keyof Api> = Api[M] extends (...args: infer A) => unknown ? A
-  : never;
-
-/** What a call to method `M` resolves to. */
-export type MethodResult<Api, M extends keyof Api> = Api[M] extends (...args: never[]) => infer R
-  ? Awaited<R>
-  : never;
-
-/** `Api` as seen from the supervisor: every method returns a promise (generic methods lose their type parameters). */
-export type RemoteApi<Api> = {
-  readonly [M in ActorMethod<Api>]: (...args: MethodArgs<Api, M>) => Promise<MethodResult<Api, M>>;
-};
-
-/** Per-call options. */
-export interface CallOptions {
-  /** The call's deadline; the system's `callTimeoutMs` by default. */
-  timeoutMs?: number;
-  /** Rejects the call with `aborted` (the actor's work is not cancelled). */
-  signal?: AbortSignal;
-}
+export type { ActorMethod, CallOptions, MethodArgs, MethodResult, RemoteApi };
 
 /** Internal: points a handle at its worker, or says why there is none. */
 export const routeCalls: unique symbol = Symbol("routeCalls");
@@ -44,7 +27,7 @@ export const routeCalls: unique symbol = Symbol("routeCalls");
  * await handle.call("ping", [], { timeoutMs: 500 });
  * ```
  */
-export class ActorHandle<Api> {
+export class ActorHandle<Api> implements ActorRef<Api> {
   readonly id: string;
   readonly kind: string;
   /** `handle.api.method(...args)` is `handle.call("method", args)`. */

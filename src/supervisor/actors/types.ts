@@ -1,22 +1,9 @@
 import type { PubSubRouter } from "@alkdev/pubsub";
-import type { LogLevel } from "../../logging/mod.ts";
+import type { LogFormat, LogLevel } from "../../logging/mod.ts";
 
-declare const apiType: unique symbol;
+export type { ActorDefinition } from "../../actors/kit.ts";
 
-/** What to spawn: a behaviour (`kind`) run by a module Worker entry file. */
-export interface ActorDefinition<Api> {
-  kind: string;
-  /** Unique within the system; the kind by default (singletons such as the coordinator). */
-  id?: string;
-  /** The module worker file that calls `runActor`. */
-  entry: URL;
-  /** Structured-cloned into the worker as `ctx.options`. */
-  options?: unknown;
-  /** Type-only: carries `Api` so `start(def)` returns a typed handle. Never set. */
-  readonly [apiType]?: Api;
-}
-
-/** Restart policy: one-for-one, exponential backoff with full jitter, capped per window. */
+/** Restart policy: one-for-one, exponential backoff with jitter in `[base, cap]`, capped per window. */
 export interface RestartOptions {
   /** Restarts allowed within `windowMs`; one crash more and the actor is `failed`. */
   maxRestarts: number;
@@ -35,7 +22,8 @@ export interface ActorSystemOptions {
   restart: RestartOptions;
   /** How long a worker may take from spawn to `ready`; 10 s by default. */
   startTimeoutMs?: number;
-  dev?: boolean;
+  /** The format of the actors' log lines; `json` by default. */
+  logFormat?: LogFormat;
   logLevel?: LogLevel;
   /** The hub's pubsub router; every actor's data-plane link joins it. */
   router?: PubSubRouter;

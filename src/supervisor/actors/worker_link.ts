@@ -5,7 +5,7 @@ import {
   type PubSubTransport,
 } from "@alkdev/pubsub";
 import { HubError, type SerializedError } from "@hub/errors";
-import { logger, type LogLevel } from "../../logging/mod.ts";
+import { type LogFormat, logger, type LogLevel } from "../../logging/mod.ts";
 import type { ActorReport, ControlMessage } from "../../workers/mod.ts";
 import { PendingCalls } from "./pending_calls.ts";
 
@@ -28,7 +28,7 @@ export interface WorkerLinkOptions {
   heartbeatIntervalMs: number;
   heartbeatTimeoutMs: number;
   startTimeoutMs: number;
-  logging: { dev: boolean; level?: LogLevel };
+  logging: { format: LogFormat; level?: LogLevel };
   /** Joins the actor's pubsub to the hub's; without it the actor's pubsub reaches nobody. */
   router?: PubSubRouter;
   /** Called once, after pending calls were rejected and the worker terminated. */

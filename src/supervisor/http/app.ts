@@ -15,6 +15,7 @@ import type { LlmGateway } from "../llm_gateway/mod.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
 import { operationRoutes } from "./routes/operations.ts";
 import type { HealthReport } from "../health.ts";
+import { accessLog } from "./access_log.ts";
 import { type AuthVariables, bearerAuth } from "./auth.ts";
 import { sendError } from "./errors.ts";
 import { requestIds, type RequestIdVariables } from "./request_id.ts";
@@ -41,6 +42,8 @@ export interface AppDeps {
   streams?: AbortSignal;
   bodyLimitBytes: number;
   dev: boolean;
+  /** One info line per request (`hub.http.access`); true by default. Refusals are warned about either way. */
+  accessLog?: boolean;
   /** The LLM gateway behind `/v1`, once it runs. */
   llm?: () => LlmGateway | undefined;
 }
@@ -52,6 +55,7 @@ export type HubEnv = { Variables: AuthVariables & RequestIdVariables };
 export function createApp(deps: AppDeps): Hono<HubEnv> {
   const app = new Hono<HubEnv>();
   app.use(requestIds());
+  app.use(accessLog<HubEnv>({ lines: deps.accessLog ?? true }));
   // `/v1` is the OpenAI-compatible API: its clients expect OpenAI's error shape.
   const isOpenAi = (path: string) => path === "/v1" || path.startsWith("/v1/");
   app.onError((error, c) =>

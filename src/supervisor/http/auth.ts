@@ -1,10 +1,18 @@
 import type { MiddlewareHandler } from "hono";
 import { HubError } from "@hub/errors";
-import type { ApiKeyVerifier, VerifiedApiKey } from "../../auth/mod.ts";
+import { apiKeyPrefix, type ApiKeyVerifier, type VerifiedApiKey } from "../../auth/mod.ts";
 
 /** Hono variables set by the bearer middleware. */
 export interface AuthVariables {
   apiKey: VerifiedApiKey;
+}
+
+const BEARER = /^Bearer\s+(\S+)$/i;
+
+/** The public prefix of the key an `Authorization` header offers, if it holds a well-formed one. */
+export function offeredKeyPrefix(header: string | undefined): string | undefined {
+  const match = header ? BEARER.exec(header) : null;
+  return match ? apiKeyPrefix(match[1]) : undefined;
 }
 
 /** Requires `Authorization: Bearer <api key>`; sets `c.var.apiKey` or answers 401. */
@@ -16,7 +24,7 @@ export function bearerAuth<E extends { Variables: AuthVariables }>(
     if (!header) {
       throw new HubError("unauthorized", "Missing Authorization header (Bearer <api key>)");
     }
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    const match = BEARER.exec(header);
     if (!match) {
       throw new HubError(
         "unauthorized",

@@ -31,6 +31,7 @@ export {
   validateProvider,
 } from "./providers.ts";
 export { proxyCall, type ProxyCallInput } from "./proxy_call.ts";
+export { openAiErrorResponse } from "./response_bridge.ts";
 export { RedisLimiter } from "./redis_limiter.ts";
 export { queryUsage, type UsageGroup, type UsageQuery } from "./usage_query.ts";
 export { UsageRecorder, type UsageRecorderOptions } from "./usage_recorder.ts";

@@ -5,24 +5,27 @@ import {
   llmProxyActor,
   type LlmProxyHandle,
   type LlmProxyOptions,
+  type ProxyFailure,
   type ProxyRequest,
   type ProxyResponse,
   type ProxySummary,
 } from "../../actors/llm_proxy/mod.ts";
-import type { CatalogData } from "../../llm_catalog/mod.ts";
+import { type CatalogData, llmError } from "../../llm_catalog/mod.ts";
 import { logger } from "../../logging/mod.ts";
 import type { ActorSystem } from "../actors/mod.ts";
 
 /** Where the messages of one proxied request go. */
 export interface ProxySink {
-  /** A whole response: non-streaming, or an error before any byte. */
+  /** The upstream's whole response: non-streaming, or its error with a JSON body. */
   response(message: ProxyResponse): void;
+  /** The request failed before any byte reached the client (or, by a fault, after). */
+  failed(message: ProxyFailure): void;
   /** A stream starts with its first bytes; more chunks follow. */
   head(data: Uint8Array<ArrayBuffer>): void;
   chunk(data: Uint8Array): void;
   end(summary: ProxySummary): void;
-  /** The actor serving the request died; `message` says so. */
-  lost(message: string): void;
+  /** The actor serving the request died; `error` says so (`unavailable`, `actor_unavailable`). */
+  lost(error: HubError): void;
 }
 
 /** What a request needs besides its id. */
@@ -159,8 +162,12 @@ export class LlmProxyPool {
     if (member.calls.size === 0) return;
     const calls = [...member.calls.values()];
     member.calls.clear();
-    const message = `Cannot finish request: actor "${member.handle.id}" ${reason}`;
-    for (const sink of calls) sink.lost(message);
+    const error = llmError(
+      "unavailable",
+      `Cannot finish request: actor "${member.handle.id}" ${reason}`,
+      { reason: "actor_unavailable" },
+    );
+    for (const sink of calls) sink.lost(error);
   }
 
   #receive(member: Member, message: FromActor): void {
@@ -174,6 +181,9 @@ export class LlmProxyPool {
       case "res":
         member.calls.delete(message.id);
         return sink.response(message);
+      case "fail":
+        member.calls.delete(message.id);
+        return sink.failed(message);
       case "end":
         member.calls.delete(message.id);
         return sink.end(message.summary);

@@ -1,13 +1,21 @@
 import { asc, eq } from "drizzle-orm";
 import { HubError } from "@hub/errors";
+import type { Static } from "typebox";
+import { Compile } from "typebox/compile";
 import {
   decryptSecret,
   encryptSecret,
+  formatProblems,
   type KeyRing,
+  LLM_PROVIDER_SCHEMA,
   type LlmProviderConfig,
+  schemaProblems,
 } from "../../config/mod.ts";
 import type { CatalogData, ProviderSpec } from "../../llm_catalog/mod.ts";
+import { logger } from "../../logging/mod.ts";
 import { type HubDb, isUniqueViolation, llmProviders } from "../../storage/mod.ts";
+
+const log = logger("llm");
 
 /** A provider as the admin API shows it: never its key. */
 export interface ProviderView {
@@ -30,8 +38,6 @@ export interface ProviderInput {
   models: string[];
   weight?: number;
 }
-
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 /**
  * The providers of the catalog: those of the config file (read-only) and
@@ -109,14 +115,20 @@ export class ProviderStore {
       }
       throw error;
     }
+    // Never the key: whether there is one is enough to follow a change.
+    log.info("LLM provider {name} created: {models} models, {withKey}", {
+      name: valid.name,
+      models: valid.models.length,
+      withKey: valid.apiKey ? "with an API key" : "without an API key",
+    });
     return await this.get(valid.name);
   }
 
   /** Replaces a stored provider; an absent `apiKey` keeps the stored one, `null` removes it. */
   async replace(name: string, input: unknown): Promise<ProviderView> {
     this.#refuseConfig(name, "replace");
-    const valid = validateProvider({ ...(input as object), name });
-    const raw = (input as { apiKey?: unknown }).apiKey;
+    const valid = validateProvider(isObject(input) ? { ...input, name } : input);
+    const raw = (input as { apiKey?: unknown }).apiKey; // valid: an object
     const set: Partial<typeof llmProviders.$inferInsert> = {
       baseUrl: valid.baseURL,
       models: valid.models,
@@ -127,6 +139,11 @@ export class ProviderStore {
     const updated = await this.#db.update(llmProviders).set(set)
       .where(eq(llmProviders.name, name)).returning({ id: llmProviders.id });
     if (updated.length === 0) throw new HubError("not_found", `Cannot find LLM provider "${name}"`);
+    log.info("LLM provider {name} updated: {models} models, API key {key}", {
+      name,
+      models: valid.models.length,
+      key: raw === null ? "removed" : valid.apiKey ? "replaced" : "kept",
+    });
     return await this.get(name);
   }
 
@@ -136,6 +153,7 @@ export class ProviderStore {
     const deleted = await this.#db.delete(llmProviders).where(eq(llmProviders.name, name))
       .returning({ id: llmProviders.id });
     if (deleted.length === 0) throw new HubError("not_found", `Cannot find LLM provider "${name}"`);
+    log.info("LLM provider {name} deleted", { name });
   }
 
   /** The catalog's data: every provider with its key decrypted, and the aliases. */
@@ -163,50 +181,45 @@ export class ProviderStore {
   }
 }
 
-/** Checks a provider body; `bad_request` naming the first bad field. */
+const providerSchema = Compile(LLM_PROVIDER_SCHEMA);
+
+/**
+ * Checks a provider body against the config file's provider schema, so the
+ * API and the file accept the same providers; `bad_request` listing every
+ * problem (`details.errors`: `{ path, message }`). `apiKey: null` (remove the
+ * stored key) is the one value the API accepts beyond the file's.
+ */
 export function validateProvider(input: unknown): ProviderInput {
-  const bad = (message: string): never => {
-    throw new HubError("bad_request", `Cannot accept LLM provider: ${message}`);
-  };
-  if (typeof input !== "object" || input === null) bad("body must be a JSON object");
-  const body = input as Record<string, unknown>;
-  const known = new Set(["name", "baseURL", "apiKey", "models", "weight"]);
-  for (const key of Object.keys(body)) if (!known.has(key)) bad(`unknown field "${key}"`);
-  if (typeof body.name !== "string" || !NAME.test(body.name)) {
-    bad("name must be 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit");
-  }
-  if (typeof body.baseURL !== "string" || !/^https?:\/\/\S+$/.test(body.baseURL)) {
-    bad("baseURL must be an http(s) URL");
-  }
-  try {
-    new URL(body.baseURL as string);
-  } catch {
-    bad("baseURL must be an http(s) URL");
-  }
+  const body = withoutNullApiKey(input);
+  const errors = schemaProblems(providerSchema, body, "the body");
+  // A pattern cannot tell whether the URL parses (`http://[`).
   if (
-    body.apiKey !== undefined && body.apiKey !== null &&
-    (typeof body.apiKey !== "string" || body.apiKey === "")
+    isObject(body) && typeof body.baseURL === "string" &&
+    !errors.some((e) => e.path === "/baseURL") && !URL.canParse(body.baseURL)
   ) {
-    bad("apiKey must be a non-empty string");
+    errors.push({ path: "/baseURL", message: "must be an http(s) URL" });
   }
-  const models = body.models;
-  if (
-    !Array.isArray(models) || models.length === 0 || models.length > 1000 ||
-    !models.every((m) => typeof m === "string" && m !== "" && m.length <= 256)
-  ) {
-    bad("models must be a non-empty array of model names");
+  if (errors.length > 0) {
+    throw new HubError("bad_request", `Cannot accept LLM provider: ${formatProblems(errors)}`, {
+      details: { errors },
+    });
   }
-  if (
-    body.weight !== undefined &&
-    (typeof body.weight !== "number" || !(body.weight > 0) || body.weight > 1_000_000)
-  ) {
-    bad("weight must be a number above 0");
-  }
+  const valid = body as Static<typeof LLM_PROVIDER_SCHEMA>;
   return {
-    name: body.name as string,
-    baseURL: body.baseURL as string,
-    apiKey: typeof body.apiKey === "string" ? body.apiKey : undefined,
-    models: [...new Set(models as string[])],
-    weight: body.weight as number | undefined,
+    name: valid.name,
+    baseURL: valid.baseURL,
+    apiKey: valid.apiKey,
+    models: [...new Set(valid.models)],
+    weight: valid.weight,
   };
+}
+
+function withoutNullApiKey(input: unknown): unknown {
+  if (!isObject(input) || input.apiKey !== null) return input;
+  const { apiKey: _, ...rest } = input;
+  return rest;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

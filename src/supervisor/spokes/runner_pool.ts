@@ -26,6 +26,7 @@ import {
   type OperationRegistry,
 } from "@alkdev/operations";
 import { HubError, type SerializedError } from "@hub/errors";
+import { DEFAULT_MAX_FRAME_BYTES, encodeMessage } from "../../spoke/mod.ts";
 import type { ParsedOperation } from "./registration.ts";
 
 /** An answer from a spoke. */
@@ -45,6 +46,8 @@ export interface Runner {
   draining: boolean;
   /** Sends one hub → spoke message; false when the connection is gone. */
   send(type: "call.requested" | "call.aborted", id: string, payload: unknown): boolean;
+  /** Sends one message already encoded (a call's frame, encoded once for every attempt). */
+  sendFrame(frame: string): boolean;
 }
 
 interface Offer {
@@ -63,6 +66,8 @@ interface Pool {
 
 interface Job {
   readonly request: CallRequested;
+  /** The encoded `call.requested` message, checked against the frame limit once. */
+  readonly frame: string;
   readonly queuedAt: number;
   attempts: number;
   offer?: Offer;
@@ -79,6 +84,8 @@ export interface RunnerPoolOptions {
   maxQueued?: number;
   /** After a deadline, how long a spoke may take to answer before the hub answers `timeout`. Default 1000. */
   deadlineGraceMs?: number;
+  /** The most UTF-8 bytes of one frame to a spoke; a bigger call fails `payload_too_large`. Default 1 MiB. */
+  maxFrameBytes?: number;
 }
 
 /** Counters of {@linkcode RunnerPool.stats}. */
@@ -103,6 +110,7 @@ export class RunnerPool {
   readonly #log?: OperationLog;
   readonly #maxQueued: number;
   readonly #graceMs: number;
+  readonly #maxFrameBytes: number;
   readonly #pools = new Map<string, Pool>();
   readonly #offersOf = new Map<Runner, Map<string, Offer>>();
   readonly #jobs = new Map<string, Job>();
@@ -117,6 +125,7 @@ export class RunnerPool {
     this.#log = options.log;
     this.#maxQueued = options.maxQueued ?? 256;
     this.#graceMs = options.deadlineGraceMs ?? 1000;
+    this.#maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     this.#listening = [
       listen(this.#pubsub, "call.requested", ({ payload }) => {
         if (isCallEvent("call.requested", payload)) this.#onRequest(payload);
@@ -268,7 +277,6 @@ export class RunnerPool {
     if (this.#closed || this.#jobs.has(request.requestId)) return; // duplicate delivery
     if (request.deadline <= Date.now()) return; // nobody waits any more
     const pool = this.#pools.get(request.operation);
-    const job: Job = { request, queuedAt: Date.now(), attempts: 0, aborted: false };
     if (!pool) {
       return this.#publishError(
         request.requestId,
@@ -278,6 +286,20 @@ export class RunnerPool {
         ),
       );
     }
+    // A spoke drops (or closes on) a frame over its limit: the call would hang to its deadline.
+    const frame = encodeMessage("call.requested", request.requestId, request);
+    const bytes = frameBytes(frame, this.#maxFrameBytes);
+    if (bytes > this.#maxFrameBytes) {
+      return this.#publishError(
+        request.requestId,
+        new HubError(
+          "payload_too_large",
+          `Cannot call operation "${request.operation}": its call is ${bytes} bytes, over the ${this.#maxFrameBytes}-byte frame limit of spokes`,
+          { details: { bytes, max: this.#maxFrameBytes } },
+        ),
+      );
+    }
+    const job: Job = { request, frame, queuedAt: Date.now(), attempts: 0, aborted: false };
     this.#jobs.set(request.requestId, job);
     if (!this.#run(pool, job)) this.#enqueue(pool, job);
   }
@@ -323,7 +345,7 @@ export class RunnerPool {
     this.#counts.dispatched += 1;
     // A send on a socket that just broke is lost; its close handler removes the runner and
     // fails (or retries) the job.
-    best.runner.send("call.requested", request.requestId, request);
+    best.runner.sendFrame(job.frame);
     return true;
   }
 
@@ -439,6 +461,12 @@ export class RunnerPool {
 
 function abortOf(request: CallRequested) {
   return { requestId: request.requestId, reason: "timeout" as const };
+}
+
+/** The UTF-8 size of `frame`, exact only when it may be over `max` (cheap otherwise). */
+function frameBytes(frame: string, max: number): number {
+  if (frame.length * 3 <= max) return frame.length;
+  return new TextEncoder().encode(frame).length;
 }
 
 function wire(error: HubError): SerializedError {

@@ -171,6 +171,10 @@ export class SpokeConnection implements Runner {
     return this.#outbox.push(encodeMessage(type, id, payload));
   }
 
+  sendFrame(frame: string): boolean {
+    return this.#outbox.push(frame);
+  }
+
   /**
    * Closes with the close code mapped from `code`. Its calls fail at once: a
    * dead peer may never finish the close handshake.

@@ -101,6 +101,7 @@ export function createSpokeServer(options: SpokeServerOptions): SpokeServer {
     registry,
     log,
     maxQueued: options.maxQueued,
+    maxFrameBytes: settings.maxFrameBytes,
   });
   let closed = false;
 

@@ -1,18 +1,27 @@
 import { HubError } from "@hub/errors";
 import { logger } from "../../logging/mod.ts";
 
-/** The startup steps, in the order they run (seed 000: hub-startup). */
+/**
+ * The startup steps, in the order they run; each name says what runs under it
+ * (docs/architecture.md has the table). Steps that do not apply (the lock with
+ * an external database, Redis without a URL) still run, doing nothing.
+ */
 export const STARTUP_STEPS = [
-  "resolve-config",
   "load-config",
+  "lock-data-dir",
   "init-logger",
-  "connect-postgres",
+  "build-app",
+  "start-listener",
+  "open-database",
   "run-migrations",
   "connect-redis",
-  "init-keyring",
-  "init-drizzle",
-  "init-subsystems",
-  "start-server",
+  "check-keyring",
+  "start-auth",
+  "create-admin-key",
+  "start-actors",
+  "start-llm-gateway",
+  "start-operations",
+  "accept-requests",
   "ready",
 ] as const;
 

@@ -49,6 +49,8 @@ export const DEFAULT_LLM_CONFIG: LlmTestConfig = {
       "fake-midfail",
       "fake-cut",
       "fake-hang",
+      "fake-404empty",
+      "fake-400text",
     ],
   }],
   aliases: { fast: "local/fake-1" },

@@ -65,3 +65,20 @@ Deno.test("llm config: an encrypted apiKey is decrypted, a plain one warns, a ba
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("llm config: a provider name that is not lowercase is refused with its path", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = join(dir, "hub.json");
+    await Deno.writeTextFile(
+      path,
+      JSON.stringify({ llm: { providers: [provider, { ...provider, name: "OpenAI" }] } }),
+    );
+    await assert.rejects(
+      () => loadConfigFile(path, parseKeyRing("k".repeat(48), "test")),
+      /\/llm\/providers\/1\/name must be lowercase letters/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -13,7 +13,7 @@ const chat = (baseURL: string, key: string, body: Record<string, unknown>, signa
   });
 
 Deno.test("limits: rpm answers 429 rate_limit_exceeded with retry-after and x-ratelimit headers", async () => {
-  await withLlmHub(async ({ baseURL, key, usage }) => {
+  await withLlmHub(async ({ baseURL, key, usage, logs }) => {
     const { key: apiKey } = await key({ limits: { rpm: 2 } });
     const first = await chat(baseURL, apiKey, { model: "fake-1" });
     await first.body?.cancel();
@@ -39,6 +39,12 @@ Deno.test("limits: rpm answers 429 rate_limit_exceeded with retry-after and x-ra
     assert.ok(error instanceof OpenAI.RateLimitError);
     const rows = await usage(4);
     assert.deepEqual(rows.map((r) => r.status), [200, 200, 429, 429]);
+    // Each refusal is a warning naming the limit, the request and the key's prefix.
+    const refusals = logs.filter((line) => line.includes("Refused LLM request"));
+    assert.equal(refusals.length, 2, logs.join("\n"));
+    assert.match(refusals[0], /requests\W* limit/);
+    assert.match(refusals[0], new RegExp(refused.headers.get("x-request-id")!));
+    assert.ok(!refusals.some((line) => line.includes(apiKey)), "a key was logged");
   });
 });
 
@@ -214,7 +220,7 @@ Deno.test("routing: an upstream refusing the hub's provider key falls back and i
 });
 
 Deno.test("routing: when every deployment fails the client gets the last failure in OpenAI's shape", async () => {
-  await withLlmHub(async ({ baseURL, key, usage }) => {
+  await withLlmHub(async ({ baseURL, key, usage, logs }) => {
     const { key: apiKey } = await key();
     const response = await chat(baseURL, apiKey, { model: "fake-500" });
     assert.equal(response.status, 502);
@@ -224,6 +230,13 @@ Deno.test("routing: when every deployment fails the client gets the last failure
     const [row] = await usage(1);
     assert.equal(row.status, 502);
     assert.equal(row.errorCode, "upstream_error");
+    // The operator sees the upstream failure as a warning.
+    const warning = logs.find((line) => line.includes(response.headers.get("x-request-id")!));
+    assert.ok(warning, logs.join("\n"));
+    assert.match(
+      warning,
+      /failed with \W*upstream_error\W*: \W*Upstream \W*local\/fake-500\W* failed/,
+    );
   });
 });
 

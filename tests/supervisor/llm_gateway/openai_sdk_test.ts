@@ -169,7 +169,7 @@ Deno.test("openai SDK: errors arrive as APIError in OpenAI's shape", async () =>
       headers: { authorization: `Bearer ${apiKey}` },
     });
     assert.equal(unknown.status, 404);
-    assert.equal((await unknown.json()).error.type, "not_found_error");
+    assert.equal((await unknown.json()).error.type, "invalid_request_error");
     const noKey = await fetch(`${baseURL}/models`);
     assert.equal(noKey.status, 401);
     assert.equal((await noKey.json()).error.code, "invalid_api_key");
@@ -202,5 +202,46 @@ Deno.test("openai SDK: a mid-stream upstream error reaches the client as APIErro
       assert.equal(row.usageEstimated, true);
       assert.ok((row.outputTokens as number) >= 1, "what was seen is counted");
     }
+  });
+});
+
+Deno.test("openai SDK: an upstream error without a JSON body arrives as an OpenAI error, not 'no body'", async () => {
+  await withLlmHub(async ({ baseURL, key, usage }) => {
+    const { key: apiKey } = await key();
+    const client = new OpenAI({ baseURL, apiKey, maxRetries: 0 });
+    const empty = await client.embeddings.create({ model: "fake-404empty", input: "a" })
+      .catch((e) => e);
+    assert.ok(empty instanceof OpenAI.NotFoundError, String(empty));
+    assert.equal(empty.type, "invalid_request_error");
+    assert.equal(empty.code, "not_found");
+    assert.match(
+      empty.message,
+      /Upstream "local\/fake-404empty" answered HTTP 404 without an error body/,
+    );
+    assert.doesNotMatch(empty.message, /no body/);
+    assert.ok(empty.requestID);
+
+    const text = await client.chat.completions.create({ model: "fake-400text", messages })
+      .catch((e) => e);
+    assert.ok(text instanceof OpenAI.BadRequestError, String(text));
+    assert.equal(text.code, "invalid_request");
+    assert.match(text.message, /with an error body that is not JSON/);
+    const rows = await usage(2);
+    assert.deepEqual(rows.map((r) => [r.status, r.errorCode, r.attempts]), [
+      [404, "not_found", 1],
+      [400, "invalid_request", 1],
+    ]);
+  });
+});
+
+Deno.test("openai SDK: an unknown /v1 route is an OpenAI not-found error with a type from the table", async () => {
+  await withLlmHub(async ({ baseURL, key }) => {
+    const { key: apiKey } = await key();
+    const client = new OpenAI({ baseURL, apiKey, maxRetries: 0 });
+    const error = await client.post("/nope", { body: {} }).catch((e) => e);
+    assert.ok(error instanceof OpenAI.NotFoundError, String(error));
+    assert.equal(error.type, "invalid_request_error");
+    assert.equal(error.code, "not_found");
+    assert.match(error.message, /Cannot find route POST \/v1\/nope/);
   });
 });

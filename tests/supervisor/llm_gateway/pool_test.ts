@@ -6,7 +6,12 @@
  */
 import assert from "node:assert/strict";
 import type { ProxySummary } from "../../../src/actors/llm_proxy/mod.ts";
-import { Catalog, type CatalogData, openAiError } from "../../../src/llm_catalog/mod.ts";
+import {
+  Catalog,
+  type CatalogData,
+  llmError,
+  toOpenAiError,
+} from "../../../src/llm_catalog/mod.ts";
 import type { KeyRing, LlmProviderConfig } from "../../../src/config/mod.ts";
 import type { HubDb, NewLlmUsageRow } from "../../../src/storage/mod.ts";
 import type { ActorStateChange, ActorSystem } from "../../../src/supervisor/actors/mod.ts";
@@ -55,7 +60,7 @@ const chatStream = (gateway: LlmGateway) =>
 
 Deno.test("proxyCall: a whole response after the stream started ends the stream with its error", async () => {
   const first = 'data: {"choices":[{"index":0,"delta":{"content":"a"}}]}\n\n';
-  const error = openAiError("Cannot proxy request: boom", "server_error", "internal");
+  const error = toOpenAiError(llmError("internal", "Cannot proxy request: boom")).body;
   const summary: ProxySummary = {
     provider: null,
     model: null,
@@ -78,6 +83,65 @@ Deno.test("proxyCall: a whole response after the stream started ends the stream 
   assert.equal(await response.text(), `${first}data: ${JSON.stringify(error)}\n\n`);
   assert.equal(records.length, 1);
   assert.equal(records[0].errorCode, "internal");
+});
+
+Deno.test("proxyCall: a failure the actor reports after the stream started ends the stream in OpenAI's shape", async () => {
+  const first = 'data: {"choices":[{"index":0,"delta":{"content":"a"}}]}\n\n';
+  const summary: ProxySummary = {
+    provider: null,
+    model: null,
+    inputTokens: 0,
+    outputTokens: 0,
+    estimated: true,
+    errorCode: "internal",
+    ttfcMs: null,
+    attempts: 0,
+  };
+  const { gateway, records } = fakeGateway((sink) => {
+    sink.head(encoder.encode(first));
+    sink.failed({
+      t: "fail",
+      id: 1,
+      error: { code: "internal", message: "Cannot proxy request: boom" },
+      summary,
+    });
+  });
+  const response = await chatStream(gateway);
+  const expected = toOpenAiError(llmError("internal", "Cannot proxy request: boom")).body;
+  assert.equal(await response.text(), `${first}data: ${JSON.stringify(expected)}\n\n`);
+  assert.equal(records.length, 1);
+  assert.equal(records[0].errorCode, "internal");
+});
+
+Deno.test("proxyCall: a failure before any byte is answered with its status and reason as code", async () => {
+  const summary: ProxySummary = {
+    provider: "local",
+    model: "m",
+    inputTokens: 0,
+    outputTokens: 0,
+    estimated: false,
+    errorCode: "upstream_timeout",
+    ttfcMs: null,
+    attempts: 1,
+  };
+  const { gateway, records } = fakeGateway((sink) =>
+    sink.failed({
+      t: "fail",
+      id: 1,
+      error: {
+        code: "timeout",
+        message: 'Upstream "local/m" did not answer within 5 ms',
+        details: { reason: "upstream_timeout" },
+      },
+      summary,
+    })
+  );
+  const response = await chatStream(gateway);
+  assert.equal(response.status, 504);
+  assert.equal(response.headers.get("x-request-id"), "req-1");
+  const { error } = await response.json();
+  assert.deepEqual([error.type, error.code], ["server_error", "upstream_timeout"]);
+  assert.deepEqual([records[0].status, records[0].errorCode], [504, "upstream_timeout"]);
 });
 
 Deno.test("LlmProxyPool: a catalog change while a restarted member attaches still reaches it", async () => {

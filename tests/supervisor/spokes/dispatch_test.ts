@@ -9,6 +9,7 @@ import { defineOperation, listen } from "@alkdev/operations";
 import { HubError } from "@hub/errors";
 import { reportProgress } from "../../../src/spoke/mod.ts";
 import { gate, KEYS, registeredRawSpoke, withRig } from "./_rig.ts";
+import { waitFor } from "../../helpers/wait_for.ts";
 
 const echo = defineOperation({
   name: "lab.echo",
@@ -96,6 +97,30 @@ Deno.test("a spoke operation is listed and called over HTTP and MCP, and the gra
   });
 });
 
+Deno.test("a call too large for a spoke's frame fails alone with payload_too_large", async () => {
+  const maxFrameBytes = 16 * 1024;
+  await withRig(async (rig) => {
+    let ran = 0;
+    await rig.spoke({
+      operations: [
+        defineOperation({ ...echo, handler: ({ text }) => (ran++, { text, by: "one" }) }),
+      ],
+      maxFrameBytes,
+    });
+    // Multi-byte text: the check counts UTF-8 bytes, not characters.
+    const big = await rig.call("lab.echo", { text: "é".repeat(maxFrameBytes / 2) });
+    assert.equal(big.status, 413, JSON.stringify(big.body));
+    const error = big.body.error as { code: string; message: string };
+    assert.equal(error.code, "payload_too_large");
+    assert.match(error.message, /over the 16384-byte frame limit of spokes/);
+    assert.equal(rig.spokes.stats().inFlight, 0, "no slot is held");
+
+    const small = await rig.call("lab.echo", { text: "hi" });
+    assert.equal(small.status, 200, "the spoke and its connection are unaffected");
+    assert.equal(ran, 1, "only the call that fits reached the spoke");
+  }, { maxFrameBytes });
+});
+
 Deno.test("two spokes share an operation: least loaded first, then a bounded queue", async () => {
   await withRig(async (rig) => {
     const held: { by: string; release: () => void }[] = [];
@@ -114,8 +139,7 @@ Deno.test("two spokes share an operation: least loaded first, then a bounded que
 
     // Both full: the fifth call queues and runs when a slot frees.
     const fifth = rig.call("lab.hold", {});
-    const queued = () => rig.spokes.stats().queued === 1;
-    while (!queued()) await new Promise((resolve) => setTimeout(resolve, 5));
+    await waitFor(() => rig.spokes.stats().queued === 1, { what: "the fifth call to queue" });
     held[0].release();
     await arrived[4].promise;
     assert.equal(held[4].by, held[0].by, "the freed spoke takes the queued call");
@@ -136,7 +160,7 @@ Deno.test("calls beyond the queue bound are refused with unavailable", async () 
     const running = rig.call("lab.hold", {});
     await first.promise;
     const queued = [rig.call("lab.hold", {}), rig.call("lab.hold", {})];
-    while (rig.spokes.stats().queued < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    await waitFor(() => rig.spokes.stats().queued === 2, { what: "two queued calls" });
     const refused = await rig.call("lab.hold", {});
     assert.equal(refused.status, 503);
     assert.equal((refused.body.error as { code: string }).code, "unavailable");
@@ -189,9 +213,9 @@ Deno.test("a caller's deadline and abort reach the spoke's handler", async () =>
     // The spoke answered both aborted calls, which freed their slots. (Whether an answer
     // counts as late depends on whether the spoke's own deadline timer or the hub's
     // call.aborted got there first, so the count is not asserted.)
-    while (rig.spokes.stats().inFlight > 0 || spoke.running > 0) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    await waitFor(() => rig.spokes.stats().inFlight === 0 && spoke.running === 0, {
+      what: "the aborted calls' slots to free",
+    });
     assert.equal(rig.spokes.stats().inFlight, 0);
     assert.ok(rig.spokes.stats().lateResults >= 1); // the aborted one always answers late
   });
@@ -332,16 +356,16 @@ Deno.test("a graceful close finishes running calls, refuses new ones and removes
     const running = rig.call("lab.hold", {});
     await started.promise;
     const closing = spoke.close({ timeoutMs: 10_000 });
-    while (rig.spokes.list()[0]?.state !== "draining") {
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    await waitFor(() => rig.spokes.list()[0]?.state === "draining", { what: "the spoke to drain" });
     const refused = await rig.call("lab.hold", {});
     assert.equal(refused.status, 503);
     releases[0]();
     assert.equal((await running).status, 200);
     await closing;
     assert.equal(spoke.state, "closed");
-    while (rig.registry.get("lab.hold")) await new Promise((resolve) => setTimeout(resolve, 5));
+    await waitFor(() => rig.registry.get("lab.hold") === undefined, {
+      what: "the operation to leave the registry",
+    });
   });
 });
 

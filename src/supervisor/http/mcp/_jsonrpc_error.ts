@@ -5,6 +5,9 @@ import type { HubError } from "@hub/errors";
 /** JSON-RPC's own code for a body that is not JSON; the hub table has no such code. */
 export const PARSE_ERROR = -32700;
 
+/** JSON-RPC's own code for a request that is not a valid one (here: too large a batch). */
+export const INVALID_REQUEST = -32600;
+
 /**
  * An `/mcp` refusal in the JSON-RPC shape MCP clients read, with the hub
  * error code and request id as `data` so it can be matched with the logs.

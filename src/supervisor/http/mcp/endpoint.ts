@@ -18,9 +18,12 @@ import {
 import { HubError } from "@hub/errors";
 import { logger } from "../../../logging/mod.ts";
 import type { HubEnv } from "../app.ts";
-import { PARSE_ERROR, sendJsonRpcError } from "./_jsonrpc_error.ts";
+import { INVALID_REQUEST, PARSE_ERROR, sendJsonRpcError } from "./_jsonrpc_error.ts";
 import { McpSession } from "./session.ts";
 import type { McpServerInfo } from "./tool_server.ts";
+
+/** The most JSON-RPC messages one POST may batch (MCP 2025-06-18 has no batches at all). */
+export const MAX_MCP_BATCH = 16;
 
 /** Options of {@linkcode createMcpEndpoint}. */
 export interface McpEndpointOptions {
@@ -75,7 +78,8 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     pending.push(...changes);
   });
 
-  async function open(c: Context<HubEnv>): Promise<Response> {
+  /** The POST body, or the refusal of one that is not JSON or is too large a batch. */
+  async function readMessages(c: Context<HubEnv>): Promise<unknown> {
     let body: unknown;
     try {
       body = await c.req.json();
@@ -86,6 +90,23 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
         PARSE_ERROR,
       );
     }
+    // The transport answers a batch in time quadratic in its size, on the main thread.
+    if (Array.isArray(body) && body.length > MAX_MCP_BATCH) {
+      return sendJsonRpcError(
+        c,
+        new HubError(
+          "bad_request",
+          `Cannot handle MCP request: a batch of ${body.length} messages is over the limit of ${MAX_MCP_BATCH}`,
+        ),
+        INVALID_REQUEST,
+      );
+    }
+    return body;
+  }
+
+  async function open(c: Context<HubEnv>): Promise<Response> {
+    const body = await readMessages(c);
+    if (body instanceof Response) return body;
     if (!hasInitialize(body)) {
       return sendJsonRpcError(
         c,
@@ -159,7 +180,10 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
           new HubError("forbidden", "Cannot use MCP session: it belongs to another API key"),
         ));
       }
-      return session.handle(c);
+      if (c.req.method !== "POST") return session.handle(c);
+      return readMessages(c).then((body) =>
+        body instanceof Response ? body : session.handle(c, body)
+      );
     },
     async closeKeySessions(keyId) {
       const ofKey = [...sessions.values()].filter((session) => session.keyId === keyId);

@@ -1,6 +1,6 @@
 import { type Context, Hono } from "hono";
 import { HubError } from "@hub/errors";
-import { hasLlmScope, openAiError } from "../../../llm_catalog/mod.ts";
+import { hasLlmScope, modelNotFound } from "../../../llm_catalog/mod.ts";
 import type { LlmEndpoint } from "../../../actors/llm_proxy/mod.ts";
 import { type LlmGateway, proxyCall } from "../../llm_gateway/mod.ts";
 import type { HubEnv } from "../app.ts";
@@ -53,12 +53,9 @@ export function openAiRoutes(gateway: () => LlmGateway | undefined): Hono<HubEnv
     const running = ready(c.var.apiKey.scopes);
     const id = c.req.param("model");
     const model = running.catalog().models(c.var.apiKey.scopes).find((m) => m.id === id);
+    // As a chat naming it answers (docs/llm-proxy.md#errors), and as OpenAI does.
+    if (!model) throw modelNotFound(id);
     c.header("x-request-id", c.get("requestId"));
-    if (!model) {
-      // As a chat naming it answers (docs/llm-proxy.md#errors), and as OpenAI does.
-      const message = `The model \`${id}\` does not exist or you do not have access to it.`;
-      return c.json(openAiError(message, "invalid_request_error", "model_not_found", "model"), 404);
-    }
     return c.json({ id: model.id, object: "model", created: 0, owned_by: model.ownedBy });
   });
   return routes;

@@ -12,6 +12,9 @@ import { defineOperation, serveOperations } from "@alkdev/operations";
 import { ERROR_MAP } from "@hub/errors";
 import type { CallRecord } from "../../../../src/graph/mod.ts";
 import { echo, initializeRequest, KEYS, type McpRig, postMcp, startMcpRig } from "./_helpers.ts";
+// @ts-types="@modelcontextprotocol/sdk/server/index"
+import { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import { waitFor } from "../../../helpers/wait_for.ts";
 
 async function withRig(
   fn: (rig: McpRig) => Promise<void>,
@@ -47,19 +50,6 @@ function text(result: unknown): string {
   const [block] = (result as CallToolResult).content;
   assert.equal(block.type, "text");
   return (block as { text: string }).text;
-}
-
-function waitFor<T>(what: string, fn: () => T | undefined, timeoutMs = 3_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const poll = () => {
-      const value = fn();
-      if (value !== undefined) return resolve(value);
-      if (Date.now() > until) return reject(new Error(`Timed out waiting for ${what}`));
-      setTimeout(poll, 10);
-    };
-    poll();
-  });
 }
 
 Deno.test("mcp: tools, calls and errors through the MCP SDK client", async (t) => {
@@ -302,10 +292,21 @@ Deno.test("mcp: clients hear tools/list_changed when operations come and go", as
       access: { scopes: ["admin"] },
       handler: () => null,
     });
-    rig.registry.register(invisible, { kind: "spoke", id: "spoke-0" });
-    // Had it been sent, it would be here by now (a slow run can only pass wrongly, never fail).
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.equal(notified, 0, "a change the key cannot see was notified");
+    // Count what the server sends: registry changes reach sessions in a microtask batch, so
+    // once a macrotask has run, a notification for the invisible change would have been sent.
+    const send = Server.prototype.sendToolListChanged;
+    let sent = 0;
+    Server.prototype.sendToolListChanged = function (this: Server) {
+      sent += 1;
+      return send.call(this);
+    };
+    try {
+      rig.registry.register(invisible, { kind: "spoke", id: "spoke-0" });
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      assert.equal(sent, 0, "a change the key cannot see was notified");
+    } finally {
+      Server.prototype.sendToolListChanged = send;
+    }
 
     const ping = defineOperation({
       name: "spoke.ping",
@@ -322,14 +323,14 @@ Deno.test("mcp: clients hear tools/list_changed when operations come and go", as
       location: { kind: "spoke", id: "spoke-1" },
       operations: [ping],
     });
-    await waitFor("the first notification", () => notified >= 1 || undefined);
+    await waitFor(() => notified >= 1, { what: "the first notification" });
     const { tools } = await client.listTools();
     assert.ok(tools.some((tool) => tool.name === "spoke.ping"));
     const result = await client.callTool({ name: "spoke.ping", arguments: {} });
     assert.deepEqual(result.structuredContent, { pong: true });
 
     await spoke.close();
-    await waitFor("the second notification", () => notified >= 2 || undefined);
+    await waitFor(() => notified >= 2, { what: "the second notification" });
     const after = await client.listTools();
     assert.ok(!after.tools.some((tool) => tool.name === "spoke.ping"));
   });
@@ -352,10 +353,7 @@ Deno.test("mcp: session limits, idle sessions and shutdown", async (t) => {
       const sessionId = opened.headers.get("mcp-session-id")!;
       await opened.body?.cancel();
       assert.equal(rig.endpoint.sessionCount(), 1);
-      await waitFor(
-        "the idle session to close",
-        () => rig.endpoint.sessionCount() === 0 || undefined,
-      );
+      await waitFor(() => rig.endpoint.sessionCount() === 0, { what: "the idle session to close" });
       const late = await postMcp(
         rig,
         KEYS.ops.token,

@@ -229,3 +229,54 @@ Deno.test("providers API: a provider key that is no valid header value is never 
     assert.doesNotMatch(text, /sk-odd|secret/);
   }, { providers: [], aliases: {} });
 });
+
+Deno.test("providers API: a bad body is refused with every problem and its path", async () => {
+  await withLlmHub(async ({ hub, adminKey }) => {
+    const response = await fetch(`${hub.url}/api/v1/llm/providers`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        name: "Bad Name",
+        baseURL: "ftp://x",
+        models: [],
+        weight: 0,
+        colour: "red",
+      }),
+    });
+    assert.equal(response.status, 400);
+    const { error } = await response.json();
+    assert.equal(error.code, "bad_request");
+    assert.deepEqual(
+      error.details.errors.map((e: { path: string }) => e.path).sort(),
+      ["/baseURL", "/colour", "/models", "/name", "/weight"],
+    );
+    assert.match(error.message, /^Cannot accept LLM provider: /);
+  }, { providers: [], aliases: {} });
+});
+
+Deno.test("providers API: names are lowercase, so OpenAI cannot sit beside openai", async () => {
+  await withLlmHub(async ({ hub, adminKey, fake, logs }) => {
+    const create = (name: string) =>
+      fetch(`${hub.url}/api/v1/llm/providers`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+        body: JSON.stringify({ name, baseURL: fake.url, apiKey: "sk-logged-never", models: ["m"] }),
+      });
+    assert.equal((await create("openai")).status, 201);
+    // The change is logged, never its key.
+    assert.ok(logs.some((line) => /LLM provider .*openai.* created/.test(line)), logs.join("\n"));
+    assert.ok(!logs.some((line) => line.includes("sk-logged-never")));
+    const upper = await create("OpenAI");
+    assert.equal(upper.status, 400);
+    const { error } = await upper.json();
+    assert.deepEqual(error.details.errors, [{
+      path: "/name",
+      message:
+        "must be lowercase letters, digits, '_', '.' or '-', starting with a letter or digit",
+    }]);
+    const list = await (await fetch(`${hub.url}/api/v1/llm/providers`, {
+      headers: { authorization: `Bearer ${adminKey}` },
+    })).json();
+    assert.deepEqual(list.providers.map((p: { name: string }) => p.name), ["openai"]);
+  }, { providers: [], aliases: {} });
+});

@@ -1,0 +1,74 @@
+import type { Hono } from "hono";
+import type { PubSub } from "@alkdev/pubsub";
+import type { HubError } from "@hub/errors";
+import type { ApiKeyService, ApiKeyVerifier } from "../../auth/mod.ts";
+import type { HubSettings } from "../../config/mod.ts";
+import { logger } from "../../logging/mod.ts";
+import type { HubEvents } from "../events.ts";
+import type { HealthReport } from "../health.ts";
+import { createApp, type HubEnv } from "../http/app.ts";
+import type { LlmGateway } from "../llm_gateway/mod.ts";
+import { createOperationsCore, type OperationsCore } from "../operations/mod.ts";
+import { createSpokeServer, type SpokeServer, type SpokeServerOptions } from "../spokes/mod.ts";
+import { type McpParts, startMcp } from "./mcp.ts";
+
+/** What {@linkcode buildApp} needs; the late parts are read per request, once their steps ran. */
+export interface BuildAppOptions {
+  settings: HubSettings;
+  pubsub: PubSub<HubEvents>;
+  health(): Promise<HealthReport>;
+  refusal(): HubError | undefined;
+  /** The key service and verifier, set by the `start-auth` step. */
+  auth(): { service: ApiKeyService; verifier: ApiKeyVerifier };
+  /** The LLM gateway, set by the `start-llm-gateway` step. */
+  llm(): LlmGateway | undefined;
+  spokes?: Omit<SpokeServerOptions, "registry" | "pubsub" | "verifier" | "keyMetadata" | "log">;
+  sseKeepAliveMs?: number;
+}
+
+/** The HTTP app and the parts it serves, built before anything behind them runs. */
+export interface BuiltApp {
+  app: Hono<HubEnv>;
+  core: OperationsCore;
+  mcp: McpParts;
+  spokes: SpokeServer;
+  /** Aborted at shutdown: ends every SSE stream. */
+  streams: AbortController;
+}
+
+/**
+ * Builds the app with no I/O, so the listener can bind right after it and
+ * `/health` answers `starting` while storage and actors come up.
+ */
+export function buildApp(options: BuildAppOptions): BuiltApp {
+  const { settings, pubsub } = options;
+  const core = createOperationsCore(pubsub, settings.actors.callTimeoutMs);
+  const mcp = startMcp(core, pubsub);
+  const verifier = () => options.auth().verifier;
+  const spokes = createSpokeServer({
+    registry: core.registry,
+    pubsub,
+    verifier,
+    keyMetadata: async (keyId) => (await options.auth().service.get(keyId)).metadata,
+    log: logger("spokes"),
+    ...options.spokes,
+  });
+  const streams = new AbortController();
+  const app = createApp({
+    health: options.health,
+    refusal: options.refusal,
+    registry: core.registry,
+    caller: core.caller,
+    pubsub,
+    keepAliveMs: options.sseKeepAliveMs,
+    streams: streams.signal,
+    mcp: mcp.endpoint,
+    spokes,
+    verifier,
+    bodyLimitBytes: settings.bodyLimitBytes,
+    dev: settings.dev,
+    accessLog: settings.accessLog,
+    llm: options.llm,
+  });
+  return { app, core, mcp, spokes, streams };
+}
