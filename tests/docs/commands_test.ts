@@ -28,8 +28,10 @@ function hubArgs(args: string[]): string[] | undefined {
 
 Deno.test("docs: every command line runs with only Node (npx -y deno@<pin> …), one pin throughout", () => {
   assert.ok(npxCommands.length >= 20, `only ${npxCommands.length} npx commands found`);
+  // deployment.md is for hosts with Deno installed: a process manager must run deno itself.
   const bare = (command: DocCommand) =>
-    /^deno (run|task)\b/.test(command.text) || (command.inBlock && /^hub /.test(command.text));
+    !command.where.startsWith("docs/deployment.md:") &&
+    (/^deno (run|task)\b/.test(command.text) || (command.inBlock && /^hub /.test(command.text)));
   assert.deepEqual(commands.filter(bare).map((c) => `${c.where}: ${c.text}`), []);
   const [readme] = npxCommands;
   assert.equal(readme.where.split(":")[0], "README.md");
@@ -59,8 +61,13 @@ Deno.test("docs: every documented task, file, benchmark and hub command line exi
       if (args) assert.ok(parseCommandLine(args));
     });
   }
-  assert.equal(TASKS.hub, "deno run -A src/main.ts", "task hub runs the CLI as the docs assume");
-  assert.equal(TASKS.start, "deno run -A src/main.ts serve");
+  // Each task installs the npm packages quietly first (tools/install.ts), then runs.
+  assert.match(
+    TASKS.hub,
+    /&& deno run -A src\/main\.ts$/,
+    "task hub runs the CLI as the docs assume",
+  );
+  assert.match(TASKS.start, /&& deno run -A src\/main\.ts serve$/);
 });
 
 Deno.test("docs: the safe hub commands run as printed", async (t) => {
