@@ -5,6 +5,7 @@ import { ApiKeyService } from "../../src/auth/mod.ts";
 import { isDatabaseUnavailable, openDatabase } from "../../src/storage/mod.ts";
 import { freshPostgres } from "../helpers/db.ts";
 import { TEST_DATABASE_URL } from "../helpers/services.ts";
+import { withHub } from "../helpers/hub.ts";
 import { startPgProxy } from "./_pg_proxy.ts";
 
 const CLI = { via: "cli" } as const;
@@ -95,4 +96,35 @@ Deno.test("isDatabaseUnavailable() tells an outage from a query error", () => {
   assert.ok(isDatabaseUnavailable(Object.assign(new Error("canceled"), { code: "57014" })));
   assert.ok(!isDatabaseUnavailable(Object.assign(new Error("duplicate"), { code: "23505" })));
   assert.ok(!isDatabaseUnavailable(new Error("boom")));
+});
+
+Deno.test({
+  name: "a hub on a stopped PostgreSQL answers 503 unavailable with Retry-After [postgres]",
+  ignore: !TEST_DATABASE_URL,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const direct = await freshPostgres();
+    using proxy = startPgProxy(direct.url);
+    try {
+      await withHub(async (_hub, { request }) => {
+        const created = await request("/api/v1/keys", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ name: "never-verified", scopes: ["admin"] }),
+        });
+        assert.equal(created.status, 201);
+        const { key } = await created.json();
+        proxy.stop();
+        const response = await request("/api/v1/keys", { key });
+        assert.equal(response.status, 503);
+        assert.equal(response.headers.get("retry-after"), "5");
+        const body = await response.json();
+        assert.equal(body.error.code, "unavailable");
+        assert.match(body.error.message, /^Cannot verify API key: the database is not answering$/);
+      }, { databaseUrl: proxy.url });
+    } finally {
+      await direct.drop();
+    }
+  },
 });
