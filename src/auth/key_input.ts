@@ -35,6 +35,8 @@ export interface ValidKeyInput {
 export const MAX_NAME_LENGTH = 100;
 /** Largest metadata object, as JSON bytes; metadata is for labels, not payloads. */
 export const MAX_METADATA_BYTES = 8 * 1024;
+// 10000-01-01T00:00:00Z: the first instant an ISO string needs a signed year for.
+const FIRST_UNSTORABLE_TIME = Date.UTC(10000, 0, 1);
 const LIMIT_NAMES = ["rpm", "tpm", "maxParallel"] as const;
 // deno-lint-ignore no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
@@ -72,6 +74,9 @@ function validExpiry(value: CreateApiKeyInput["expiresAt"], now: Date, fail: Fai
   if (value === undefined || value === null) return null;
   const date = value instanceof Date ? value : typeof value === "string" ? new Date(value) : null;
   if (!date || Number.isNaN(date.getTime())) throw fail("expiresAt is not a valid date");
+  // JavaScript dates reach year 275760; drizzle writes them as ISO strings,
+  // and PostgreSQL cannot parse an expanded "+275760-…" year.
+  if (date.getTime() >= FIRST_UNSTORABLE_TIME) throw fail("expiresAt must be before year 10000");
   if (date.getTime() <= now.getTime()) {
     throw fail(`expiry ${date.toISOString()} is not in the future`);
   }
@@ -115,7 +120,29 @@ function validMetadata(value: unknown, fail: Fail): Record<string, unknown> {
   if (new TextEncoder().encode(json).length > MAX_METADATA_BYTES) {
     throw fail(`metadata exceeds ${MAX_METADATA_BYTES} bytes of JSON`);
   }
+  // After the size check: 8 KiB of JSON bounds how deep this recursion goes.
+  const text = unstorableText(value);
+  if (text) throw fail(`metadata text ${JSON.stringify(text.sample)} contains ${text.problem}`);
   return value;
+}
+
+// PostgreSQL's jsonb refuses both: NUL has no place in its text type, and a
+// lone surrogate is not Unicode. Keys count as much as values.
+function unstorableText(value: unknown): { sample: string; problem: string } | undefined {
+  const check = (text: string) => {
+    const sample = text.slice(0, 40);
+    if (text.includes("\u0000")) return { sample, problem: "a NUL character" };
+    if (!text.isWellFormed()) return { sample, problem: "a lone surrogate" };
+    return undefined;
+  };
+  if (typeof value === "string") return check(value);
+  if (typeof value !== "object" || value === null) return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const found = (Array.isArray(value) ? undefined : check(key)) ??
+      unstorableText(item);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -39,6 +39,15 @@ export interface CachedVerifierOptions {
    * database a client retrying the same bad key in a loop.
    */
   negativeTtlMs?: number;
+  /**
+   * How long past `ttlMs` a successful verification is still served while the
+   * source fails with `unavailable` (default 30 000 ms; 0 turns it off). A
+   * database outage then does not lock out keys verified just before it; the
+   * price is that a revocation this process cannot see (written by another
+   * hub) takes up to `ttlMs + staleIfUnavailableMs` to bite. Revocations that
+   * reach `invalidate()` and expiry still apply at once.
+   */
+  staleIfUnavailableMs?: number;
   /** Most entries kept in each of the two caches; the oldest go first (default 10 000). */
   maxEntries?: number;
   now?: () => Date;
@@ -73,6 +82,7 @@ export function createCachedVerifier(
 ): CachedApiKeyVerifier {
   const ttlMs = options.ttlMs ?? 5000;
   const negativeTtlMs = options.negativeTtlMs ?? 1000;
+  const staleMs = options.staleIfUnavailableMs ?? 30_000;
   const maxEntries = options.maxEntries ?? 10_000;
   const now = options.now ?? (() => new Date());
   // By prefix, so a hit still compares the hash in constant time.
@@ -107,15 +117,21 @@ export function createCachedVerifier(
       const prefix = prefixOrRefuse(key);
       const hash = await hashApiKey(key);
       const at = now().getTime();
-      const hit = hits.get(prefix);
-      if (hit && hit.until <= at) hits.delete(prefix);
-      if (hit && hit.until > at && hashesEqual(hash, hit.hash)) {
-        if (hit.key.expiresAt && hit.key.expiresAt.getTime() <= at) {
+      let hit = hits.get(prefix);
+      if (hit && hit.until + staleMs <= at) {
+        hits.delete(prefix);
+        hit = undefined;
+      }
+      // Only a hit for this very key may answer, fresh or (during an outage) stale.
+      if (hit && !hashesEqual(hash, hit.hash)) hit = undefined;
+      const serve = (cached: Hit) => {
+        if (cached.key.expiresAt && cached.key.expiresAt.getTime() <= at) {
           hits.delete(prefix);
           refuse(hash, EXPIRED_KEY_MESSAGE, at);
         }
-        return accept(hit.key);
-      }
+        return accept(cached.key);
+      };
+      if (hit && hit.until > at) return serve(hit);
       const refusal = refusals.get(hash);
       if (refusal && refusal.until > at) throw new HubError("unauthorized", refusal.message);
       const started = epoch;
@@ -125,7 +141,17 @@ export function createCachedVerifier(
       } catch (error) {
         // Refusals are final (unknown, revoked, expired); a database outage is not.
         if (error instanceof HubError && error.code === "unauthorized") {
+          hits.delete(prefix);
           refuse(hash, error.message, at);
+        }
+        // An invalidation since the hit was stored (epoch moved) deleted it from
+        // the map; a hit still there was not revoked through this process.
+        const stale = hits.get(prefix);
+        if (
+          error instanceof HubError && error.code === "unavailable" && stale === hit &&
+          stale !== undefined
+        ) {
+          return serve(stale);
         }
         throw error;
       }

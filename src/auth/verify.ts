@@ -6,7 +6,13 @@
  */
 import { eq } from "drizzle-orm";
 import { HubError } from "@hub/errors";
-import { type ApiKey, type ApiKeyLimits, apiKeys, type HubDb } from "../storage/mod.ts";
+import {
+  type ApiKey,
+  type ApiKeyLimits,
+  apiKeys,
+  databaseUnavailable,
+  type HubDb,
+} from "../storage/mod.ts";
 import { apiKeyPrefix, hashApiKey, hashesEqual } from "./api_key.ts";
 
 /** What a verified key lets the request do. */
@@ -47,8 +53,13 @@ export async function lookupApiKey(
   hash: string,
   now: Date,
 ): Promise<VerifiedApiKey> {
-  const rows = await db.select().from(apiKeys).where(eq(apiKeys.prefix, prefix))
-    .limit(MAX_ROWS_PER_PREFIX);
+  let rows: ApiKey[];
+  try {
+    rows = await db.select().from(apiKeys).where(eq(apiKeys.prefix, prefix))
+      .limit(MAX_ROWS_PER_PREFIX);
+  } catch (error) {
+    throw databaseUnavailable(error, "verify API key") ?? error;
+  }
   // Compare against every row, so the time taken does not depend on which one matches.
   let row: ApiKey | undefined;
   for (const candidate of rows) if (hashesEqual(hash, candidate.hash)) row = candidate;

@@ -54,6 +54,8 @@ export interface HubSettings {
     restart: { maxRestarts: number; windowMs: number; backoffBaseMs: number; backoffMaxMs: number };
   };
   shutdownTimeoutMs: number;
+  /** PostgreSQL timeouts (config file `database`); PGlite ignores them. */
+  database: { connectTimeoutMs: number; statementTimeoutMs: number };
   llm: LlmSettings;
 }
 
@@ -138,6 +140,11 @@ export function resolveSettings(input: SettingsInput): HubSettings {
       restart: { ...DEFAULTS.actors.restart, ...fileActors.restart },
     },
     shutdownTimeoutMs: file.shutdown?.timeoutMs ?? DEFAULTS.shutdownTimeoutMs,
+    database: {
+      connectTimeoutMs: file.database?.connectTimeoutMs ?? DEFAULTS.database.connectTimeoutMs,
+      statementTimeoutMs: file.database?.statementTimeoutMs ??
+        DEFAULTS.database.statementTimeoutMs,
+    },
     llm: {
       poolSize: file.llm?.poolSize ?? DEFAULTS.llm.poolSize,
       timeoutMs: file.llm?.timeoutMs ?? DEFAULTS.llm.timeoutMs,

@@ -89,7 +89,13 @@ export const CONFIG_SCHEMA = strict({
     format: Type.Optional(Type.Enum(LOG_FORMATS)),
     access: Type.Optional(Type.Boolean()),
   })),
-  database: Type.Optional(strict({ url: text() })),
+  database: Type.Optional(strict({
+    url: text(),
+    // Under 100 ms a healthy server on a busy network fails; past a minute a
+    // hung one holds every request that long.
+    connectTimeoutMs: integer(100, MS_PER_MINUTE),
+    statementTimeoutMs: integer(100, 10 * MS_PER_MINUTE),
+  })),
   redis: Type.Optional(strict({ url: text() })),
   actors: Type.Optional(strict({
     // Heartbeats faster than 10 ms only burn CPU; slower than a minute make

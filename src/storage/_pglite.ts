@@ -11,7 +11,12 @@ import { HubError } from "@hub/errors";
 import type { Logger } from "../logging/mod.ts";
 import * as schema from "./schema/mod.ts";
 import type { Database } from "./database.ts";
-import { acquireDataDirLock, type DataDirLock, heldDataDirLock } from "./data_dir_lock.ts";
+import {
+  acquireDataDirLock,
+  DATA_DIR_MODE,
+  type DataDirLock,
+  heldDataDirLock,
+} from "./data_dir_lock.ts";
 import { describeCause } from "./describe_url.ts";
 
 /** Options of {@linkcode openPglite}. */
@@ -21,6 +26,12 @@ export interface OpenPgliteOptions {
   loadDataDir?: Blob;
   log: Logger;
 }
+
+// PGlite's own parameters (durability included, unchanged) plus a smaller
+// buffer cache: PostgreSQL's default 128 MB of shared buffers is memory PGlite
+// touches when it starts, most of an idle hub's RSS, while the hub's tables
+// fit in a few MB. Reads past the cache go to the OS page cache, not the disk.
+const START_PARAMS = [...PGlite.defaultStartParams, "-c", "shared_buffers=16MB"];
 
 // Data dirs open in this process. The supervisor's own data-dir lock does not
 // stop a second PGlite in the same process from opening (and corrupting) them.
@@ -46,14 +57,19 @@ export async function openPglite(options: OpenPgliteOptions): Promise<Database> 
     if (dir !== undefined && options.lock && !heldDataDirLock(dir)) {
       lock = await acquireDataDirLock(dir);
     }
-    if (pgdata !== undefined) {
+    if (dir !== undefined && pgdata !== undefined) {
+      await warnIfOpenToOthers(dir, log);
       // PGlite does not create parent folders itself.
-      await Deno.mkdir(pgdata, { recursive: true });
+      await Deno.mkdir(pgdata, { recursive: true, mode: DATA_DIR_MODE });
       if (!options.loadDataDir && !(await exists(join(pgdata, "PG_VERSION")))) {
         log.info("Initialising a new PGlite database in {dataDir}", { dataDir: pgdata });
       }
     }
-    client = await PGlite.create({ dataDir: pgdata, loadDataDir: options.loadDataDir });
+    client = await PGlite.create({
+      dataDir: pgdata,
+      loadDataDir: options.loadDataDir,
+      startParams: START_PARAMS,
+    });
   } catch (error) {
     if (dir !== undefined) openDirs.delete(dir);
     await lock?.release();
@@ -94,6 +110,18 @@ export async function openPglite(options: OpenPgliteOptions): Promise<Database> 
       log.info("Closed PGlite database in {dataDir}", { dataDir: where });
     },
   };
+}
+
+// An existing dir keeps the mode its operator gave it (it may be shared on
+// purpose), but the database files in it are then readable by others: say so.
+async function warnIfOpenToOthers(dir: string, log: Logger): Promise<void> {
+  if (Deno.build.os === "windows") return;
+  const mode = (await Deno.stat(dir)).mode;
+  if (mode === null || (mode & 0o077) === 0) return;
+  log.warn(
+    "Data dir {dataDir} has mode {mode}, wider than 0700; restrict it with chmod 700",
+    { dataDir: dir, mode: (mode & 0o777).toString(8).padStart(4, "0") },
+  );
 }
 
 async function exists(path: string): Promise<boolean> {

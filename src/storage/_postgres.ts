@@ -16,6 +16,7 @@ export interface OpenPostgresOptions {
   url: string;
   poolSize: number;
   connectTimeoutMs: number;
+  statementTimeoutMs: number;
   log: Logger;
 }
 
@@ -33,6 +34,11 @@ export async function openPostgres(options: OpenPostgresOptions): Promise<Databa
     connectionString: options.url,
     max: options.poolSize,
     connectionTimeoutMillis: options.connectTimeoutMs,
+    // Both: the server cancels a slow statement (and frees its locks), and the
+    // client gives up on a server that stopped answering at all (paused, or a
+    // dead link), which no server-side setting can notice.
+    statement_timeout: options.statementTimeoutMs,
+    query_timeout: options.statementTimeoutMs,
     application_name: "alk-hub",
   });
   // An idle client losing its server emits "error" on the pool; unhandled, that

@@ -13,6 +13,9 @@
 import { join, resolve } from "node:path";
 import { HubError } from "@hub/errors";
 
+/** The mode a new data dir is created with: readable by its owner only. */
+export const DATA_DIR_MODE = 0o700;
+
 /** Name of the lock file inside the data dir. */
 export const LOCK_FILE_NAME = "hub.lock";
 
@@ -54,7 +57,8 @@ export async function acquireDataDirLock(dataDir: string): Promise<DataDirLock> 
   const path = join(dir, LOCK_FILE_NAME);
   let file: Deno.FsFile;
   try {
-    await Deno.mkdir(dir, { recursive: true });
+    // Owner only: the database files, master key and admin key live here.
+    await Deno.mkdir(dir, { recursive: true, mode: DATA_DIR_MODE });
     // No truncate: the file may belong to a live holder whose pid we need to read.
     file = await Deno.open(path, { read: true, write: true, create: true });
   } catch (error) {

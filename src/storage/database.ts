@@ -13,6 +13,9 @@ import { openPglite } from "./_pglite.ts";
 import { openPostgres } from "./_postgres.ts";
 import { describeUrl } from "./describe_url.ts";
 
+/** The PostgreSQL timeouts nobody set, in ms. */
+const DATABASE_TIMEOUT_DEFAULTS = { connectTimeoutMs: 5000, statementTimeoutMs: 5000 } as const;
+
 /** Which engine backs a {@linkcode Database}. */
 export type Driver = "pglite" | "postgres";
 
@@ -58,8 +61,14 @@ export interface OpenDatabaseOptions {
   loadDataDir?: Blob;
   /** Largest number of pooled PostgreSQL connections (default 10). */
   poolSize?: number;
-  /** How long to wait for a PostgreSQL connection, in ms (default 10 000). */
+  /** How long to wait for a PostgreSQL connection, in ms (default 5000). */
   connectTimeoutMs?: number;
+  /**
+   * Longest a PostgreSQL statement may run, in ms (default 5000): past it the
+   * server cancels it, and a server that does not answer at all is given up
+   * on. Either way the query fails `unavailable` instead of holding a request.
+   */
+  statementTimeoutMs?: number;
   log?: Logger;
 }
 
@@ -78,7 +87,9 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
     return await openPostgres({
       url: options.url,
       poolSize: options.poolSize ?? 10,
-      connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+      connectTimeoutMs: options.connectTimeoutMs ?? DATABASE_TIMEOUT_DEFAULTS.connectTimeoutMs,
+      statementTimeoutMs: options.statementTimeoutMs ??
+        DATABASE_TIMEOUT_DEFAULTS.statementTimeoutMs,
       log,
     });
   }

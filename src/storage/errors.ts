@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { HubError } from "@hub/errors";
 
 /** SQLSTATE codes the hub reacts to. */
 export const SQLSTATE = {
@@ -33,4 +34,49 @@ export function isUniqueViolation(error: unknown): boolean {
 /** True when `error` is a foreign-key violation (missing or still-referenced row). */
 export function isForeignKeyViolation(error: unknown): boolean {
   return sqlStateOf(error) === SQLSTATE.foreignKeyViolation;
+}
+
+// Socket errors of a server that is down or unreachable.
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+]);
+// SQLSTATEs of a server that cannot serve now: connection exceptions (class
+// 08), too many connections, shutting down or starting, statement timeout.
+const UNAVAILABLE_STATES = /^(08...|53300|57P0[1-3]|57014)$/;
+// What pg and pg-pool throw without a code: their own timeouts and a socket
+// that closed under a query.
+const UNAVAILABLE_MESSAGES =
+  /timeout exceeded when trying to connect|Connection terminated|Query read timeout|Connection timeout/i;
+
+/** True when `error` (or a cause) means the database could not be reached or did not answer in time. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let current = error, depth = 0; current && depth < 5; depth++) {
+    const { code, message } = current as { code?: unknown; message?: unknown };
+    if (typeof code === "string" && (NETWORK_CODES.has(code) || UNAVAILABLE_STATES.test(code))) {
+      return true;
+    }
+    if (typeof message === "string" && UNAVAILABLE_MESSAGES.test(message)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/**
+ * The HubError `unavailable` of a database outage, or `undefined` when
+ * `error` is something else. Its message names what failed, never the query
+ * (drizzle's message carries the parameters).
+ */
+export function databaseUnavailable(error: unknown, doing: string): HubError | undefined {
+  if (error instanceof HubError) return error.code === "unavailable" ? error : undefined;
+  if (!isDatabaseUnavailable(error)) return undefined;
+  return new HubError("unavailable", `Cannot ${doing}: the database is not answering`, {
+    cause: error,
+  });
 }

@@ -31,7 +31,14 @@ export type {
 export { acquireDataDirLock, heldDataDirLock, LOCK_FILE_NAME } from "./data_dir_lock.ts";
 export type { DataDirLock, LockHolder } from "./data_dir_lock.ts";
 export { MIGRATIONS_FOLDER, runMigrations } from "./migrate.ts";
-export { isForeignKeyViolation, isUniqueViolation, SQLSTATE, sqlStateOf } from "./errors.ts";
+export {
+  databaseUnavailable,
+  isDatabaseUnavailable,
+  isForeignKeyViolation,
+  isUniqueViolation,
+  SQLSTATE,
+  sqlStateOf,
+} from "./errors.ts";
 export { describeUrl } from "./describe_url.ts";
 export {
   ACCOUNT_KINDS,

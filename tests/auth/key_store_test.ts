@@ -148,6 +148,18 @@ dbTest("ApiKeyService: bad input is bad_request and writes nothing", async ({ db
     ["an unknown limit", { limits: { rps: 1 } as never }, /unknown limit "rps"/],
     ["array metadata", { metadata: [] as never }, /metadata must be an object/],
     ["huge metadata", { metadata: { x: "y".repeat(9000) } }, /metadata exceeds 8192 bytes/],
+    [
+      "an expiry past year 9999",
+      { expiresAt: "+275760-09-13T00:00:00.000Z" },
+      /expiresAt must be before year 10000/,
+    ],
+    ["metadata with a NUL", { metadata: { note: "a\u0000b" } }, /metadata text .* NUL/],
+    ["metadata key with a NUL", { metadata: { "a\u0000": 1 } }, /metadata text .* NUL/],
+    [
+      "metadata with a lone surrogate",
+      { metadata: { deep: [{ note: "x\ud800" }] } },
+      /metadata text .* lone surrogate/,
+    ],
     ["an unknown account", { accountId: "missing" }, /no such account "missing"/],
     ["an unknown organization", { organizationId: "missing" }, /no such organization "missing"/],
   ];

@@ -123,6 +123,53 @@ Deno.test("createCachedVerifier(): hits, TTL, expiry and refusals", async (t) =>
     assert.equal(source.calls, 2);
   });
 
+  await t.step(
+    "during an outage a verified key is served for a grace period past its TTL",
+    async () => {
+      const { source, key } = await fakeSource();
+      const time = clock();
+      const verifier = createCachedVerifier(source, {
+        now: time.now,
+        staleIfUnavailableMs: 30_000,
+      });
+      const first = await verifier.verify(key);
+      time.advance(5000);
+      source.failNext = true;
+      assert.equal(await verifier.verify(key), first, "the source failed: the last answer stands");
+      assert.equal(source.calls, 2, "the source was asked first");
+      time.advance(29_999);
+      source.failNext = true;
+      assert.equal(await verifier.verify(key), first);
+      time.advance(1);
+      source.failNext = true;
+      await assert.rejects(
+        verifier.verify(key),
+        (error) => (error as HubError).code === "unavailable",
+      );
+      // The database answers again: a fresh verification restarts the TTL.
+      assert.equal((await verifier.verify(key)).id, "key-1");
+      assert.equal(source.calls, 5);
+    },
+  );
+
+  await t.step("the grace never outlives a revocation, an expiry or a refusal", async () => {
+    const { source, key } = await fakeSource(new Date(T0 + 20_000));
+    const time = clock();
+    const verifier = createCachedVerifier(source, { now: time.now });
+    await verifier.verify(key);
+    time.advance(6000);
+    verifier.invalidate("key-1");
+    source.failNext = true;
+    await assert.rejects(
+      verifier.verify(key),
+      (error) => (error as HubError).code === "unavailable",
+    );
+    await verifier.verify(key);
+    time.advance(14_000);
+    source.failNext = true;
+    await assert.rejects(verifier.verify(key), /^HubError: API key has expired$/);
+  });
+
   await t.step("invalidate() drops a key at once", async () => {
     const { source, key } = await fakeSource();
     const verifier = createCachedVerifier(source, { now: clock().now });

@@ -158,6 +158,15 @@ Deno.test("resolveSettings() precedence: flag > environment > file > default", a
     });
   });
 
+  await t.step("database timeouts come from the file, each defaulting alone", () => {
+    const settings = resolveSettings({
+      flags: {},
+      env: {},
+      file: { database: { url: "postgres://db/hub", statementTimeoutMs: 2500 } },
+    });
+    assert.deepEqual(settings.database, { connectTimeoutMs: 5000, statementTimeoutMs: 2500 });
+  });
+
   await t.step("defaults, all together", () => {
     assert.deepEqual(resolveSettings({ flags: {}, env: {} }), {
       host: "127.0.0.1",
@@ -174,6 +183,7 @@ Deno.test("resolveSettings() precedence: flag > environment > file > default", a
       bodyLimitBytes: 1_048_576,
       actors: DEFAULTS.actors,
       shutdownTimeoutMs: 10_000,
+      database: { connectTimeoutMs: 5000, statementTimeoutMs: 5000 },
       llm: { poolSize: 1, timeoutMs: 60_000, cooldownMs: 30_000, providers: [], aliases: {} },
     });
   });

@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { HubError } from "@hub/errors";
 import { acquireDataDirLock, heldDataDirLock, openDatabase } from "../../src/storage/mod.ts";
+import { setupLogging } from "../../src/logging/mod.ts";
+import { pgliteTemplate } from "../helpers/db.ts";
 import { spawnLockHolder } from "./_holder_process.ts";
 
 function isConflictNaming(pid: number, dir: string) {
@@ -93,4 +95,47 @@ Deno.test("acquireDataDirLock() recovers the lock of a process killed with SIGKI
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test({
+  name: "acquireDataDirLock() creates the data dir readable by its owner only (0700)",
+  ignore: Deno.build.os === "windows",
+  async fn() {
+    const root = await Deno.makeTempDir();
+    const dir = join(root, "data");
+    try {
+      await using _lock = await acquireDataDirLock(dir);
+      assert.equal((await Deno.stat(dir)).mode! & 0o777, 0o700);
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "openDatabase() warns when the data dir is open to other users and keeps pgdata 0700",
+  ignore: Deno.build.os === "windows",
+  async fn() {
+    const root = await Deno.makeTempDir();
+    const lines: string[] = [];
+    await setupLogging({ format: "json", write: (line) => lines.push(line) });
+    try {
+      await Deno.chmod(root, 0o755);
+      const loadDataDir = await pgliteTemplate();
+      await (await openDatabase({ dataDir: root, loadDataDir })).close();
+      const warning = lines.map((line) => JSON.parse(line)).find((record) =>
+        /wider than 0700; restrict it with chmod 700/.test(record.message)
+      );
+      assert.ok(warning, lines.join(""));
+      assert.deepEqual(warning.properties, { dataDir: root, mode: "0755" });
+      assert.equal((await Deno.stat(join(root, "pgdata"))).mode! & 0o777, 0o700);
+      lines.length = 0;
+      await Deno.chmod(root, 0o700);
+      await (await openDatabase({ dataDir: root })).close();
+      assert.ok(!lines.some((line) => /wider than 0700/.test(line)), lines.join(""));
+    } finally {
+      await setupLogging({ write: () => {} });
+      await Deno.remove(root, { recursive: true });
+    }
+  },
 });

@@ -9,7 +9,7 @@ import {
   openDatabase,
   runMigrations,
 } from "../../src/storage/mod.ts";
-import { freshPglite, pgliteTemplate } from "../helpers/db.ts";
+import { freshPglite, pgliteClient, pgliteTemplate } from "../helpers/db.ts";
 
 Deno.test("openDatabase() keeps PGlite data across close and reopen of a data dir", async () => {
   const root = await Deno.makeTempDir();
@@ -105,5 +105,23 @@ Deno.test("PGlite fresh init vs template copy (measured, not asserted)", async (
     );
   } finally {
     await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("openDatabase() runs PGlite with 16 MB of shared buffers and its own durability", async () => {
+  // PostgreSQL's 128 MB default is memory PGlite touches at start: most of its idle RSS.
+  const database = await freshPglite();
+  try {
+    const settings = await pgliteClient(database).query<{ name: string; setting: string }>(
+      "select name, current_setting(name) as setting from pg_settings where name in ('shared_buffers', 'synchronous_commit', 'full_page_writes', 'wal_sync_method') order by name",
+    );
+    assert.deepEqual(Object.fromEntries(settings.rows.map((row) => [row.name, row.setting])), {
+      full_page_writes: "on",
+      shared_buffers: "16MB",
+      synchronous_commit: "on",
+      wal_sync_method: "fdatasync",
+    });
+  } finally {
+    await database.close();
   }
 });

@@ -2,6 +2,7 @@ import type { Context, Handler } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { type ErrorCode, HubError, toHubError } from "@hub/errors";
 import { logger } from "../../logging/mod.ts";
+import { databaseUnavailable } from "../../storage/mod.ts";
 
 /** The coded error body of every hub API error. */
 export interface ErrorBody {
@@ -33,12 +34,19 @@ export function logIfInternal(c: Context, error: HubError, thrown: unknown): voi
   });
 }
 
-/** Sends any throw as a coded JSON error; unknown throws become `internal` and are logged. */
+/** Seconds a client is asked to wait before retrying an `unavailable` answer. */
+export const RETRY_AFTER_SECONDS = 5;
+
+/**
+ * Sends any throw as a coded JSON error; unknown throws become `internal` and
+ * are logged, except a database outage, which is `unavailable` (503, Retry-After).
+ */
 export function sendError(c: Context, thrown: unknown, dev = false): Response {
-  const error = toHubError(thrown);
+  const error = toHubError(databaseUnavailable(thrown, "complete the request") ?? thrown);
   const requestId = c.get("requestId") as string | undefined;
   logIfInternal(c, error, thrown);
   if (error.code === "unauthorized") c.header("WWW-Authenticate", 'Bearer realm="alk hub"');
+  if (error.code === "unavailable") c.header("Retry-After", String(RETRY_AFTER_SECONDS));
   return c.json(errorBody(error, requestId, dev), error.mapping.http as ContentfulStatusCode);
 }
 

@@ -20,9 +20,11 @@ export async function openStorage(
   settings: HubSettings,
   override?: (settings: HubSettings) => Promise<Database>,
 ): Promise<Storage> {
-  const database = override
-    ? await override(settings)
-    : await openDatabase({ url: settings.databaseUrl, dataDir: settings.dataDir });
+  const database = override ? await override(settings) : await openDatabase({
+    url: settings.databaseUrl,
+    dataDir: settings.dataDir,
+    ...settings.database,
+  });
   logger("storage").info("Opened {driver} database", { driver: database.driver });
   return {
     database,
