@@ -14,6 +14,7 @@ export interface HealthReport {
   issues?: string[];
   database?: { driver: string; ok: boolean };
   redis?: { ok: boolean; status: string };
+  /** Per-actor state, without `lastError` (public): `hub.status` has it. */
   actors: ActorState[];
 }
 
@@ -33,7 +34,7 @@ export async function buildHealth(sources: HealthSources): Promise<HealthReport>
     status: "ok",
     version: VERSION,
     uptimeMs: Math.round(performance.now() - sources.startedAt),
-    actors: sources.actors?.snapshot() ?? [],
+    actors: (sources.actors?.snapshot() ?? []).map(publicActorState),
   };
   if (sources.phase === "starting") return { ...report, status: "starting", step: sources.step };
   if (sources.phase === "stopping") return { ...report, status: "stopping" };
@@ -51,6 +52,12 @@ export async function buildHealth(sources: HealthSources): Promise<HealthReport>
     issues.push(`actor ${id}: failed (restart limit reached)`);
   }
   return issues.length > 0 ? { ...report, status: "degraded", issues } : report;
+}
+
+// A worker's failure text may quote internals (paths, upstream answers); the
+// public report says only that an actor is down, `hub.status` (a key) says why.
+function publicActorState({ lastError: _, ...state }: ActorState): ActorState {
+  return state;
 }
 
 /** Pings a dependency at most once per `ttlMs`, so a burst of health checks costs one ping. */
