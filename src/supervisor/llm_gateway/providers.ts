@@ -12,6 +12,7 @@ import {
   schemaProblems,
 } from "../../config/mod.ts";
 import type { CatalogData, ProviderSpec } from "../../llm_catalog/mod.ts";
+import { AUDIT_ACTIONS, type AuditActor, writeAudit } from "../../auth/mod.ts";
 import { logger } from "../../logging/mod.ts";
 import { type HubDb, isUniqueViolation, llmProviders } from "../../storage/mod.ts";
 
@@ -94,17 +95,24 @@ export class ProviderStore {
     return found;
   }
 
-  /** Adds a provider; `conflict` if the name is taken. */
-  async create(input: unknown): Promise<ProviderView> {
+  /** Adds a provider; `conflict` if the name is taken. Audited as `actor`. */
+  async create(input: unknown, actor: AuditActor): Promise<ProviderView> {
     const valid = validateProvider(input);
     this.#refuseConfig(valid.name, "create");
+    const apiKeyEncrypted = valid.apiKey ? await encryptSecret(valid.apiKey, this.#keyRing) : null;
     try {
-      await this.#db.insert(llmProviders).values({
-        name: valid.name,
-        baseUrl: valid.baseURL,
-        apiKeyEncrypted: valid.apiKey ? await encryptSecret(valid.apiKey, this.#keyRing) : null,
-        models: valid.models,
-        weight: valid.weight ?? 1,
+      await this.#db.transaction(async (tx) => {
+        const [row] = await tx.insert(llmProviders).values({
+          name: valid.name,
+          baseUrl: valid.baseURL,
+          apiKeyEncrypted,
+          models: valid.models,
+          weight: valid.weight ?? 1,
+        }).returning({ id: llmProviders.id });
+        await writeAudit(tx, AUDIT_ACTIONS.providerCreated, actor, target(row.id), {
+          ...auditDetails(valid),
+          apiKey: valid.apiKey ? "set" : "none",
+        });
       });
     } catch (error) {
       if (isUniqueViolation(error)) {
@@ -124,8 +132,12 @@ export class ProviderStore {
     return await this.get(valid.name);
   }
 
-  /** Replaces a stored provider; an absent `apiKey` keeps the stored one, `null` removes it. */
-  async replace(name: string, input: unknown): Promise<ProviderView> {
+  /**
+   * Replaces a stored provider; an absent `apiKey` keeps the stored one,
+   * `null` removes it. A changed `baseURL` with a stored key needs `apiKey`
+   * (or `null`): otherwise an admin key could send the stored key to any host.
+   */
+  async replace(name: string, input: unknown, actor: AuditActor): Promise<ProviderView> {
     this.#refuseConfig(name, "replace");
     const valid = validateProvider(isObject(input) ? { ...input, name } : input);
     const raw = (input as { apiKey?: unknown }).apiKey; // valid: an object
@@ -136,23 +148,44 @@ export class ProviderStore {
     };
     if (raw === null) set.apiKeyEncrypted = null;
     else if (valid.apiKey) set.apiKeyEncrypted = await encryptSecret(valid.apiKey, this.#keyRing);
-    const updated = await this.#db.update(llmProviders).set(set)
-      .where(eq(llmProviders.name, name)).returning({ id: llmProviders.id });
-    if (updated.length === 0) throw new HubError("not_found", `Cannot find LLM provider "${name}"`);
+    const key = raw === null ? "removed" : valid.apiKey ? "replaced" : "kept";
+    await this.#db.transaction(async (tx) => {
+      const [stored] = await tx.select({
+        id: llmProviders.id,
+        baseUrl: llmProviders.baseUrl,
+        apiKeyEncrypted: llmProviders.apiKeyEncrypted,
+      }).from(llmProviders).where(eq(llmProviders.name, name)).for("update");
+      if (!stored) throw new HubError("not_found", `Cannot find LLM provider "${name}"`);
+      if (key === "kept" && stored.apiKeyEncrypted !== null && stored.baseUrl !== valid.baseURL) {
+        throw new HubError(
+          "bad_request",
+          `Cannot replace LLM provider "${name}": a changed baseURL requires apiKey ` +
+            "(the stored key is never sent to a new host); give apiKey, or apiKey: null to remove it",
+        );
+      }
+      await tx.update(llmProviders).set(set).where(eq(llmProviders.id, stored.id));
+      await writeAudit(tx, AUDIT_ACTIONS.providerUpdated, actor, target(stored.id), {
+        ...auditDetails(valid),
+        apiKey: key,
+      });
+    });
     log.info("LLM provider {name} updated: {models} models, API key {key}", {
       name,
       models: valid.models.length,
-      key: raw === null ? "removed" : valid.apiKey ? "replaced" : "kept",
+      key,
     });
     return await this.get(name);
   }
 
-  /** Deletes a stored provider. */
-  async remove(name: string): Promise<void> {
+  /** Deletes a stored provider. Audited as `actor`. */
+  async remove(name: string, actor: AuditActor): Promise<void> {
     this.#refuseConfig(name, "delete");
-    const deleted = await this.#db.delete(llmProviders).where(eq(llmProviders.name, name))
-      .returning({ id: llmProviders.id });
-    if (deleted.length === 0) throw new HubError("not_found", `Cannot find LLM provider "${name}"`);
+    await this.#db.transaction(async (tx) => {
+      const [deleted] = await tx.delete(llmProviders).where(eq(llmProviders.name, name))
+        .returning({ id: llmProviders.id });
+      if (!deleted) throw new HubError("not_found", `Cannot find LLM provider "${name}"`);
+      await writeAudit(tx, AUDIT_ACTIONS.providerDeleted, actor, target(deleted.id), { name });
+    });
     log.info("LLM provider {name} deleted", { name });
   }
 
@@ -182,6 +215,19 @@ export class ProviderStore {
 }
 
 const providerSchema = Compile(LLM_PROVIDER_SCHEMA);
+
+function target(id: string) {
+  return { type: "llm_provider", id };
+}
+
+/** What an audit row says about a provider: never its key, nor credentials in its URL. */
+function auditDetails(valid: ProviderInput): Record<string, unknown> {
+  const url = new URL(valid.baseURL);
+  url.username = "";
+  url.password = "";
+  url.search = "";
+  return { name: valid.name, baseURL: url.href, models: valid.models.length };
+}
 
 /**
  * Checks a provider body against the config file's provider schema, so the
