@@ -26,9 +26,14 @@ export interface HealthSources {
   storage?: Storage;
   redis?: RedisConnection;
   actors?: ActorSystem;
+  /** The LLM gateway: a stored provider whose key cannot be decrypted degrades the hub. */
+  llm?: { providers: { disabled(): Array<{ name: string; reason: string }> } };
 }
 
-/** Builds the report: `degraded` when the database, Redis or an actor that exhausted its restarts is down. */
+/**
+ * Builds the report: `degraded` when the database, Redis or an actor that
+ * exhausted its restarts is down, or an LLM provider is disabled.
+ */
 export async function buildHealth(sources: HealthSources): Promise<HealthReport> {
   const report: HealthReport = {
     status: "ok",
@@ -47,6 +52,9 @@ export async function buildHealth(sources: HealthSources): Promise<HealthReport>
   if (sources.redis) {
     report.redis = { ok: sources.redis.ok(), status: sources.redis.client.status };
     if (!report.redis.ok) issues.push(`redis: ${report.redis.status}`);
+  }
+  for (const { name, reason } of sources.llm?.providers.disabled() ?? []) {
+    issues.push(`llm provider "${name}": disabled, its API key ${reason}`);
   }
   for (const id of sources.actors?.failed() ?? []) {
     issues.push(`actor ${id}: failed (restart limit reached)`);

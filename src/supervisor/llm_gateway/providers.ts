@@ -3,6 +3,7 @@ import { HubError } from "@hub/errors";
 import type { Static } from "typebox";
 import { Compile } from "typebox/compile";
 import {
+  DecryptError,
   decryptSecret,
   encryptSecret,
   formatProblems,
@@ -50,6 +51,8 @@ export class ProviderStore {
   readonly #keyRing: KeyRing;
   readonly #config: LlmProviderConfig[];
   readonly #aliases: Record<string, string>;
+  /** As of the last catalogData(): provider name → why its key cannot be decrypted. */
+  #disabled = new Map<string, string>();
 
   constructor(
     db: HubDb,
@@ -189,19 +192,50 @@ export class ProviderStore {
     log.info("LLM provider {name} deleted", { name });
   }
 
-  /** The catalog's data: every provider with its key decrypted, and the aliases. */
+  /**
+   * The catalog's data: every provider with its key decrypted, and the
+   * aliases. A stored key that cannot be decrypted (its key version was
+   * removed from the master key file) disables that provider alone, logged
+   * and listed by {@linkcode disabled}: one lost key must not stop the hub.
+   */
   async catalogData(): Promise<CatalogData> {
     const rows = await this.#db.select().from(llmProviders).orderBy(asc(llmProviders.name));
-    const stored = await Promise.all(rows.map(async (row): Promise<ProviderSpec> => ({
-      name: row.name,
-      baseURL: row.baseUrl,
-      apiKey: row.apiKeyEncrypted
-        ? await decryptSecret(row.apiKeyEncrypted, this.#keyRing)
-        : undefined,
-      models: row.models,
-      weight: row.weight,
-    })));
-    return { providers: [...this.#config, ...stored], aliases: this.#aliases };
+    const disabled = new Map<string, string>();
+    const stored = await Promise.all(rows.map(async (row): Promise<ProviderSpec | undefined> => {
+      let apiKey: string | undefined;
+      try {
+        apiKey = row.apiKeyEncrypted
+          ? await decryptSecret(row.apiKeyEncrypted, this.#keyRing)
+          : undefined;
+      } catch (error) {
+        if (!(error instanceof DecryptError)) throw error;
+        disabled.set(row.name, error.reason);
+        return undefined;
+      }
+      return {
+        name: row.name,
+        baseURL: row.baseUrl,
+        apiKey,
+        models: row.models,
+        weight: row.weight,
+      };
+    }));
+    for (const [name, reason] of disabled) {
+      if (this.#disabled.get(name) === reason) continue;
+      log.error(
+        "Cannot use LLM provider {name}: its API key {reason}; the provider is disabled until " +
+          "its key is set again (PUT /api/v1/llm/providers/{name}) or that key version is back in the master key file",
+        { name, reason },
+      );
+    }
+    this.#disabled = disabled;
+    const providers = stored.filter((p): p is ProviderSpec => p !== undefined);
+    return { providers: [...this.#config, ...providers], aliases: this.#aliases };
+  }
+
+  /** Stored providers left out of the catalog because their key cannot be decrypted, with why. */
+  disabled(): Array<{ name: string; reason: string }> {
+    return [...this.#disabled].map(([name, reason]) => ({ name, reason }));
   }
 
   #refuseConfig(name: string, verb: string): void {
