@@ -30,6 +30,8 @@ export interface ProviderView {
   source: "config" | "api";
   createdAt?: string;
   updatedAt?: string;
+  /** Why the provider is out of the catalog: its stored key cannot be decrypted. */
+  disabled?: string;
 }
 
 /** Input of a create or replace. */
@@ -87,6 +89,7 @@ export class ProviderStore {
         source: "api",
         createdAt: row.createdAt.toISOString(),
         updatedAt: row.updatedAt.toISOString(),
+        ...disabledReason(this.#disabled.get(row.name)),
       })),
     ];
   }
@@ -249,6 +252,10 @@ export class ProviderStore {
 }
 
 const providerSchema = Compile(LLM_PROVIDER_SCHEMA);
+
+function disabledReason(reason: string | undefined): { disabled?: string } {
+  return reason === undefined ? {} : { disabled: `its API key ${reason}` };
+}
 
 function target(id: string) {
   return { type: "llm_provider", id };

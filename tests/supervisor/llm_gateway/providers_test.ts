@@ -36,7 +36,7 @@ Deno.test("providers: a stored key that cannot be decrypted disables that provid
   };
   try {
     await withHub(
-      async (hub, { logs }) => {
+      async (hub, { logs, adminKey }) => {
         const response = await hub.app.request("/health");
         assert.equal(response.status, 503);
         const report = await response.json();
@@ -50,6 +50,14 @@ Deno.test("providers: a stored key that cannot be decrypted disables that provid
           logs.some((line) => /Cannot use LLM provider \\?"?lost/.test(line)),
           "a log line names the provider",
         );
+
+        const list = await hub.app.request("/api/v1/llm/providers", {
+          headers: { authorization: `Bearer ${adminKey}` },
+        });
+        const views = (await list.json()).providers;
+        assert.deepEqual(views.map((p: { name: string }) => p.name), ["kept", "lost"]);
+        assert.equal(views[0].disabled, undefined);
+        assert.match(views[1].disabled, /^its API key was encrypted under key version 1/);
 
         const { key } = await hub.keys.create({ name: "llm", scopes: ["llm"] }, { via: "cli" });
         const client = new OpenAI({ baseURL: `${hub.url}/v1`, apiKey: key, maxRetries: 0 });
