@@ -24,10 +24,13 @@ export interface AuditTarget {
   id?: string;
 }
 
-/** Audit actions of the API key lifecycle. */
+/** Audit actions of the API key lifecycle and of the LLM gateway's providers. */
 export const AUDIT_ACTIONS = {
   keyCreated: "api_key.create",
   keyRevoked: "api_key.revoke",
+  providerCreated: "llm_provider.create",
+  providerUpdated: "llm_provider.update",
+  providerDeleted: "llm_provider.delete",
 } as const;
 
 /** A database or an open transaction: audit rows go wherever the action's writes go. */

@@ -11,6 +11,7 @@ import { resolveSettings } from "../config/mod.ts";
 import { setupLogging } from "../logging/mod.ts";
 import { type Database, openDatabase, runMigrations } from "../storage/mod.ts";
 import { type FlagSpec, type ParsedArgs, UsageError } from "./args.ts";
+import { writeStderr } from "./_stderr.ts";
 import { HUB_FLAGS, toCliFlags } from "./hub_flags.ts";
 import { httpKeyStore } from "./keys_http.ts";
 import { text } from "./keys_input.ts";
@@ -42,8 +43,6 @@ export const KEY_STORE_FLAGS: readonly FlagSpec[] = [
 
 /** The file the hub writes its first admin key to (`src/auth/bootstrap.ts`). */
 const ADMIN_KEY_FILE = "admin.key";
-
-const encoder = new TextEncoder();
 
 /**
  * Runs `fn` with the keys the command line names: with `--url`, a hub's HTTP
@@ -144,10 +143,4 @@ async function readAdminKey(args: ParsedArgs, dataDir: string): Promise<string> 
     "unauthorized",
     `Cannot use the hub's HTTP API: no admin key in "${path}" (give --admin-key-file or HUB_ADMIN_KEY)`,
   );
-}
-
-function writeStderr(line: string): void {
-  const bytes = encoder.encode(line);
-  let written = 0;
-  while (written < bytes.length) written += Deno.stderr.writeSync(bytes.subarray(written));
 }

@@ -1,5 +1,5 @@
 /**
- * The `hub` command line: `serve` (default), `migrate`, `config encrypt`, `keys create|list|revoke`,
+ * The `hub` command line: `serve` (default), `migrate`, `config encrypt|rotate`, `keys create|list|revoke`,
  * `--version`, and `--help` for the hub, each command group and each command.
  *
  * ```ts
@@ -14,6 +14,7 @@ import { VERSION } from "../version.ts";
 import { type ParsedArgs, parseFlags, UsageError } from "./args.ts";
 import type { Command } from "./command.ts";
 import { configEncryptCommand } from "./config_encrypt.ts";
+import { configRotateCommand } from "./config_rotate.ts";
 import { commandHelp, commandRows, groupHelp, topHelp } from "./help.ts";
 import { KEYS_COMMANDS } from "./keys.ts";
 import { migrateCommand } from "./migrate.ts";
@@ -24,6 +25,7 @@ export const COMMANDS: readonly Command[] = [
   serveCommand,
   migrateCommand,
   configEncryptCommand,
+  configRotateCommand,
   ...KEYS_COMMANDS,
 ];
 

@@ -30,6 +30,8 @@ export {
   PBKDF2_ITERATIONS,
 } from "./crypto.ts";
 export { DEFAULTS } from "./defaults.ts";
+export { addKeyVersion } from "./add_key_version.ts";
+export { encryptedVersion, reencryptConfigFile, reencryptSecret } from "./reencrypt.ts";
 export { KeyRing, MIN_SECRET_LENGTH, parseKeyRing } from "./key_ring.ts";
 export { createKeyRingFile, type KeyRingFile, readKeyRing } from "./key_ring_file.ts";
 export { loadConfigFile, type LoadedConfig } from "./load.ts";

@@ -14,6 +14,7 @@ export interface HealthReport {
   issues?: string[];
   database?: { driver: string; ok: boolean };
   redis?: { ok: boolean; status: string };
+  /** Per-actor state, without `lastError` (public): `hub.status` has it. */
   actors: ActorState[];
 }
 
@@ -25,15 +26,20 @@ export interface HealthSources {
   storage?: Storage;
   redis?: RedisConnection;
   actors?: ActorSystem;
+  /** The LLM gateway: a stored provider whose key cannot be decrypted degrades the hub. */
+  llm?: { providers: { disabled(): Array<{ name: string; reason: string }> } };
 }
 
-/** Builds the report: `degraded` when the database, Redis or an actor that exhausted its restarts is down. */
+/**
+ * Builds the report: `degraded` when the database, Redis or an actor that
+ * exhausted its restarts is down, or an LLM provider is disabled.
+ */
 export async function buildHealth(sources: HealthSources): Promise<HealthReport> {
   const report: HealthReport = {
     status: "ok",
     version: VERSION,
     uptimeMs: Math.round(performance.now() - sources.startedAt),
-    actors: sources.actors?.snapshot() ?? [],
+    actors: (sources.actors?.snapshot() ?? []).map(publicActorState),
   };
   if (sources.phase === "starting") return { ...report, status: "starting", step: sources.step };
   if (sources.phase === "stopping") return { ...report, status: "stopping" };
@@ -47,10 +53,19 @@ export async function buildHealth(sources: HealthSources): Promise<HealthReport>
     report.redis = { ok: sources.redis.ok(), status: sources.redis.client.status };
     if (!report.redis.ok) issues.push(`redis: ${report.redis.status}`);
   }
+  for (const { name, reason } of sources.llm?.providers.disabled() ?? []) {
+    issues.push(`llm provider "${name}": disabled, its API key ${reason}`);
+  }
   for (const id of sources.actors?.failed() ?? []) {
     issues.push(`actor ${id}: failed (restart limit reached)`);
   }
   return issues.length > 0 ? { ...report, status: "degraded", issues } : report;
+}
+
+// A worker's failure text may quote internals (paths, upstream answers); the
+// public report says only that an actor is down, `hub.status` (a key) says why.
+function publicActorState({ lastError: _, ...state }: ActorState): ActorState {
+  return state;
 }
 
 /** Pings a dependency at most once per `ttlMs`, so a burst of health checks costs one ping. */

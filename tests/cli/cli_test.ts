@@ -100,7 +100,7 @@ Deno.test("hub CLI: --help for every command group and command exits 0", async (
   const groups: Array<[string[], string[]]> = [
     [["keys", "--help"], ["keys create", "keys list", "keys revoke"]],
     [["keys", "-h"], ["keys create", "keys list", "keys revoke"]],
-    [["config", "--help"], ["config encrypt"]],
+    [["config", "--help"], ["config encrypt", "config rotate"]],
     [["help", "keys"], ["keys create", "keys list", "keys revoke"]],
   ];
   for (const [args, commands] of groups) {

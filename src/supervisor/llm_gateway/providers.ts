@@ -3,6 +3,7 @@ import { HubError } from "@hub/errors";
 import type { Static } from "typebox";
 import { Compile } from "typebox/compile";
 import {
+  DecryptError,
   decryptSecret,
   encryptSecret,
   formatProblems,
@@ -12,6 +13,7 @@ import {
   schemaProblems,
 } from "../../config/mod.ts";
 import type { CatalogData, ProviderSpec } from "../../llm_catalog/mod.ts";
+import { AUDIT_ACTIONS, type AuditActor, writeAudit } from "../../auth/mod.ts";
 import { logger } from "../../logging/mod.ts";
 import { type HubDb, isUniqueViolation, llmProviders } from "../../storage/mod.ts";
 
@@ -28,6 +30,8 @@ export interface ProviderView {
   source: "config" | "api";
   createdAt?: string;
   updatedAt?: string;
+  /** Why the provider is out of the catalog: its stored key cannot be decrypted. */
+  disabled?: string;
 }
 
 /** Input of a create or replace. */
@@ -49,6 +53,8 @@ export class ProviderStore {
   readonly #keyRing: KeyRing;
   readonly #config: LlmProviderConfig[];
   readonly #aliases: Record<string, string>;
+  /** As of the last catalogData(): provider name → why its key cannot be decrypted. */
+  #disabled = new Map<string, string>();
 
   constructor(
     db: HubDb,
@@ -83,6 +89,7 @@ export class ProviderStore {
         source: "api",
         createdAt: row.createdAt.toISOString(),
         updatedAt: row.updatedAt.toISOString(),
+        ...disabledReason(this.#disabled.get(row.name)),
       })),
     ];
   }
@@ -94,17 +101,24 @@ export class ProviderStore {
     return found;
   }
 
-  /** Adds a provider; `conflict` if the name is taken. */
-  async create(input: unknown): Promise<ProviderView> {
+  /** Adds a provider; `conflict` if the name is taken. Audited as `actor`. */
+  async create(input: unknown, actor: AuditActor): Promise<ProviderView> {
     const valid = validateProvider(input);
     this.#refuseConfig(valid.name, "create");
+    const apiKeyEncrypted = valid.apiKey ? await encryptSecret(valid.apiKey, this.#keyRing) : null;
     try {
-      await this.#db.insert(llmProviders).values({
-        name: valid.name,
-        baseUrl: valid.baseURL,
-        apiKeyEncrypted: valid.apiKey ? await encryptSecret(valid.apiKey, this.#keyRing) : null,
-        models: valid.models,
-        weight: valid.weight ?? 1,
+      await this.#db.transaction(async (tx) => {
+        const [row] = await tx.insert(llmProviders).values({
+          name: valid.name,
+          baseUrl: valid.baseURL,
+          apiKeyEncrypted,
+          models: valid.models,
+          weight: valid.weight ?? 1,
+        }).returning({ id: llmProviders.id });
+        await writeAudit(tx, AUDIT_ACTIONS.providerCreated, actor, target(row.id), {
+          ...auditDetails(valid),
+          apiKey: valid.apiKey ? "set" : "none",
+        });
       });
     } catch (error) {
       if (isUniqueViolation(error)) {
@@ -124,8 +138,12 @@ export class ProviderStore {
     return await this.get(valid.name);
   }
 
-  /** Replaces a stored provider; an absent `apiKey` keeps the stored one, `null` removes it. */
-  async replace(name: string, input: unknown): Promise<ProviderView> {
+  /**
+   * Replaces a stored provider; an absent `apiKey` keeps the stored one,
+   * `null` removes it. A changed `baseURL` with a stored key needs `apiKey`
+   * (or `null`): otherwise an admin key could send the stored key to any host.
+   */
+  async replace(name: string, input: unknown, actor: AuditActor): Promise<ProviderView> {
     this.#refuseConfig(name, "replace");
     const valid = validateProvider(isObject(input) ? { ...input, name } : input);
     const raw = (input as { apiKey?: unknown }).apiKey; // valid: an object
@@ -136,39 +154,91 @@ export class ProviderStore {
     };
     if (raw === null) set.apiKeyEncrypted = null;
     else if (valid.apiKey) set.apiKeyEncrypted = await encryptSecret(valid.apiKey, this.#keyRing);
-    const updated = await this.#db.update(llmProviders).set(set)
-      .where(eq(llmProviders.name, name)).returning({ id: llmProviders.id });
-    if (updated.length === 0) throw new HubError("not_found", `Cannot find LLM provider "${name}"`);
+    const key = raw === null ? "removed" : valid.apiKey ? "replaced" : "kept";
+    await this.#db.transaction(async (tx) => {
+      const [stored] = await tx.select({
+        id: llmProviders.id,
+        baseUrl: llmProviders.baseUrl,
+        apiKeyEncrypted: llmProviders.apiKeyEncrypted,
+      }).from(llmProviders).where(eq(llmProviders.name, name)).for("update");
+      if (!stored) throw new HubError("not_found", `Cannot find LLM provider "${name}"`);
+      if (key === "kept" && stored.apiKeyEncrypted !== null && stored.baseUrl !== valid.baseURL) {
+        throw new HubError(
+          "bad_request",
+          `Cannot replace LLM provider "${name}": a changed baseURL requires apiKey ` +
+            "(the stored key is never sent to a new host); give apiKey, or apiKey: null to remove it",
+        );
+      }
+      await tx.update(llmProviders).set(set).where(eq(llmProviders.id, stored.id));
+      await writeAudit(tx, AUDIT_ACTIONS.providerUpdated, actor, target(stored.id), {
+        ...auditDetails(valid),
+        apiKey: key,
+      });
+    });
     log.info("LLM provider {name} updated: {models} models, API key {key}", {
       name,
       models: valid.models.length,
-      key: raw === null ? "removed" : valid.apiKey ? "replaced" : "kept",
+      key,
     });
     return await this.get(name);
   }
 
-  /** Deletes a stored provider. */
-  async remove(name: string): Promise<void> {
+  /** Deletes a stored provider. Audited as `actor`. */
+  async remove(name: string, actor: AuditActor): Promise<void> {
     this.#refuseConfig(name, "delete");
-    const deleted = await this.#db.delete(llmProviders).where(eq(llmProviders.name, name))
-      .returning({ id: llmProviders.id });
-    if (deleted.length === 0) throw new HubError("not_found", `Cannot find LLM provider "${name}"`);
+    await this.#db.transaction(async (tx) => {
+      const [deleted] = await tx.delete(llmProviders).where(eq(llmProviders.name, name))
+        .returning({ id: llmProviders.id });
+      if (!deleted) throw new HubError("not_found", `Cannot find LLM provider "${name}"`);
+      await writeAudit(tx, AUDIT_ACTIONS.providerDeleted, actor, target(deleted.id), { name });
+    });
     log.info("LLM provider {name} deleted", { name });
   }
 
-  /** The catalog's data: every provider with its key decrypted, and the aliases. */
+  /**
+   * The catalog's data: every provider with its key decrypted, and the
+   * aliases. A stored key that cannot be decrypted (its key version was
+   * removed from the master key file) disables that provider alone, logged
+   * and listed by {@linkcode disabled}: one lost key must not stop the hub.
+   */
   async catalogData(): Promise<CatalogData> {
     const rows = await this.#db.select().from(llmProviders).orderBy(asc(llmProviders.name));
-    const stored = await Promise.all(rows.map(async (row): Promise<ProviderSpec> => ({
-      name: row.name,
-      baseURL: row.baseUrl,
-      apiKey: row.apiKeyEncrypted
-        ? await decryptSecret(row.apiKeyEncrypted, this.#keyRing)
-        : undefined,
-      models: row.models,
-      weight: row.weight,
-    })));
-    return { providers: [...this.#config, ...stored], aliases: this.#aliases };
+    const disabled = new Map<string, string>();
+    const stored = await Promise.all(rows.map(async (row): Promise<ProviderSpec | undefined> => {
+      let apiKey: string | undefined;
+      try {
+        apiKey = row.apiKeyEncrypted
+          ? await decryptSecret(row.apiKeyEncrypted, this.#keyRing)
+          : undefined;
+      } catch (error) {
+        if (!(error instanceof DecryptError)) throw error;
+        disabled.set(row.name, error.reason);
+        return undefined;
+      }
+      return {
+        name: row.name,
+        baseURL: row.baseUrl,
+        apiKey,
+        models: row.models,
+        weight: row.weight,
+      };
+    }));
+    for (const [name, reason] of disabled) {
+      if (this.#disabled.get(name) === reason) continue;
+      log.error(
+        "Cannot use LLM provider {name}: its API key {reason}; the provider is disabled until " +
+          "its key is set again (PUT /api/v1/llm/providers/{name}) or that key version is back in the master key file",
+        { name, reason },
+      );
+    }
+    this.#disabled = disabled;
+    const providers = stored.filter((p): p is ProviderSpec => p !== undefined);
+    return { providers: [...this.#config, ...providers], aliases: this.#aliases };
+  }
+
+  /** Stored providers left out of the catalog because their key cannot be decrypted, with why. */
+  disabled(): Array<{ name: string; reason: string }> {
+    return [...this.#disabled].map(([name, reason]) => ({ name, reason }));
   }
 
   #refuseConfig(name: string, verb: string): void {
@@ -182,6 +252,23 @@ export class ProviderStore {
 }
 
 const providerSchema = Compile(LLM_PROVIDER_SCHEMA);
+
+function disabledReason(reason: string | undefined): { disabled?: string } {
+  return reason === undefined ? {} : { disabled: `its API key ${reason}` };
+}
+
+function target(id: string) {
+  return { type: "llm_provider", id };
+}
+
+/** What an audit row says about a provider: never its key, nor credentials in its URL. */
+function auditDetails(valid: ProviderInput): Record<string, unknown> {
+  const url = new URL(valid.baseURL);
+  url.username = "";
+  url.password = "";
+  url.search = "";
+  return { name: valid.name, baseURL: url.href, models: valid.models.length };
+}
 
 /**
  * Checks a provider body against the config file's provider schema, so the

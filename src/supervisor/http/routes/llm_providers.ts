@@ -1,6 +1,7 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { hasScope } from "@alkdev/operations";
 import { HubError } from "@hub/errors";
+import type { AuditActor } from "../../../auth/mod.ts";
 import type { LlmGateway } from "../../llm_gateway/mod.ts";
 import type { HubEnv } from "../app.ts";
 import { jsonBody } from "./call.ts";
@@ -19,6 +20,12 @@ export function llmProviderRoutes(gateway: () => LlmGateway | undefined): Hono<H
     }
     await next();
   });
+  // Every change is audited as the admin key that made it.
+  const actor = (c: Context<HubEnv>): AuditActor => ({
+    keyId: c.var.apiKey.id,
+    accountId: c.var.apiKey.accountId,
+    via: "http",
+  });
   const running = () => {
     const g = gateway();
     if (!g) throw new HubError("unavailable", "The LLM gateway is not running");
@@ -34,19 +41,19 @@ export function llmProviderRoutes(gateway: () => LlmGateway | undefined): Hono<H
   );
   routes.post("/llm/providers", async (c) => {
     const g = running();
-    const created = await g.providers.create(await jsonBody(c));
+    const created = await g.providers.create(await jsonBody(c), actor(c));
     await g.reload();
     return c.json(created, 201);
   });
   routes.put("/llm/providers/:name", async (c) => {
     const g = running();
-    const replaced = await g.providers.replace(c.req.param("name"), await jsonBody(c));
+    const replaced = await g.providers.replace(c.req.param("name"), await jsonBody(c), actor(c));
     await g.reload();
     return c.json(replaced);
   });
   routes.delete("/llm/providers/:name", async (c) => {
     const g = running();
-    await g.providers.remove(c.req.param("name"));
+    await g.providers.remove(c.req.param("name"), actor(c));
     await g.reload();
     return c.body(null, 204);
   });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import OpenAI from "openai";
-import { llmProviders } from "../../../../src/storage/mod.ts";
+import { asc } from "drizzle-orm";
+import { auditLogs, llmProviders } from "../../../../src/storage/mod.ts";
 import { withLlmHub } from "../../llm_gateway/_helpers.ts";
 
 const messages = [{ role: "user" as const, content: "Say hello" }];
@@ -278,5 +279,88 @@ Deno.test("providers API: names are lowercase, so OpenAI cannot sit beside opena
       headers: { authorization: `Bearer ${adminKey}` },
     })).json();
     assert.deepEqual(list.providers.map((p: { name: string }) => p.name), ["openai"]);
+  }, { providers: [], aliases: {} });
+});
+
+Deno.test("providers API: a changed baseURL needs the API key again, so the stored key never goes to a new host", async () => {
+  await withLlmHub(async ({ hub, adminKey, fake }) => {
+    const api = (path: string, init: RequestInit = {}) =>
+      hub.app.request(`/api/v1/llm${path}`, {
+        ...init,
+        headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+      });
+    const put = (body: Record<string, unknown>) =>
+      api("/providers/moved", { method: "PUT", body: JSON.stringify(body) });
+    const created = await api("/providers", {
+      method: "POST",
+      body: JSON.stringify({ name: "moved", baseURL: fake.url, apiKey: "sk-moved", models: ["m"] }),
+    });
+    assert.equal(created.status, 201);
+
+    const elsewhere = "https://attacker.example/v1";
+    const refused = await put({ baseURL: elsewhere, models: ["m"] });
+    assert.equal(refused.status, 400);
+    const { error } = await refused.json();
+    assert.equal(error.code, "bad_request");
+    assert.match(error.message, /a changed baseURL requires apiKey/);
+    const kept = await (await api("/providers/moved")).json();
+    assert.equal(kept.baseURL, fake.url, "nothing changed");
+
+    assert.equal((await put({ baseURL: fake.url, models: ["m", "n"] })).status, 200, "same host");
+    const withKey = await put({ baseURL: elsewhere, apiKey: "sk-new", models: ["m"] });
+    assert.equal(withKey.status, 200);
+    assert.equal((await withKey.json()).hasApiKey, true);
+    const removed = await put({ baseURL: fake.url, apiKey: null, models: ["m"] });
+    assert.equal(removed.status, 200);
+    assert.equal((await removed.json()).hasApiKey, false);
+    // Without a stored key there is nothing to leak: a move needs no key.
+    assert.equal((await put({ baseURL: elsewhere, models: ["m"] })).status, 200);
+  }, { providers: [], aliases: {} });
+});
+
+Deno.test("providers API: provider and key changes are audited with the acting key, never a secret", async () => {
+  await withLlmHub(async ({ hub, adminKey, fake }) => {
+    const admin = await hub.keys.verify(adminKey);
+    const api = (path: string, init: RequestInit = {}) =>
+      hub.app.request(`/api/v1${path}`, {
+        ...init,
+        headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+      });
+    const body = { name: "audited", baseURL: fake.url, apiKey: "sk-audit-secret", models: ["m"] };
+    assert.equal(
+      (await api("/llm/providers", { method: "POST", body: JSON.stringify(body) })).status,
+      201,
+    );
+    const update = { ...body, apiKey: "sk-audit-secret-2", models: ["m", "n"] };
+    const put = await api("/llm/providers/audited", {
+      method: "PUT",
+      body: JSON.stringify(update),
+    });
+    assert.equal(put.status, 200);
+    assert.equal((await api("/llm/providers/audited", { method: "DELETE" })).status, 204);
+    const key = await api("/keys", {
+      method: "POST",
+      body: JSON.stringify({ name: "audited-key", scopes: ["llm"] }),
+    });
+    assert.equal(key.status, 201);
+    const { record } = await key.json();
+    assert.equal((await api(`/keys/${record.id}`, { method: "DELETE" })).status, 200);
+
+    const rows = await hub.storage.database.db.select().from(auditLogs)
+      .orderBy(asc(auditLogs.createdAt));
+    const mine = rows.filter((row) => row.actorKeyId === admin.id);
+    assert.deepEqual(mine.map((row) => [row.action, row.targetType]), [
+      ["llm_provider.create", "llm_provider"],
+      ["llm_provider.update", "llm_provider"],
+      ["llm_provider.delete", "llm_provider"],
+      ["api_key.create", "api_key"],
+      ["api_key.revoke", "api_key"],
+    ]);
+    assert.deepEqual(mine.slice(0, 3).map((row) => row.details), [
+      { name: "audited", baseURL: fake.url, models: 1, apiKey: "set", via: "http" },
+      { name: "audited", baseURL: fake.url, models: 2, apiKey: "replaced", via: "http" },
+      { name: "audited", via: "http" },
+    ]);
+    assert.ok(!JSON.stringify(rows).includes("sk-audit"), "no secret in an audit row");
   }, { providers: [], aliases: {} });
 });
