@@ -19,6 +19,8 @@ export interface AccessRecord extends Record<string, unknown> {
   /** Until the response headers (a stream's body may flow for longer). */
   ms: number;
   requestId?: string;
+  /** The client's own `x-request-id`, when it sent a well-formed one. */
+  clientRequestId?: string;
   keyPrefix?: string;
 }
 
@@ -65,6 +67,7 @@ function accessRecord(c: Context, request: RequestFacts, elapsed: number): Acces
     status: c.res.status,
     ms: Math.round(elapsed * 10) / 10,
     requestId: c.get("requestId") as string | undefined,
+    ...(c.get("clientRequestId") ? { clientRequestId: c.get("clientRequestId") as string } : {}),
     keyPrefix: verified?.prefix ?? request.offeredPrefix,
   };
 }

@@ -34,7 +34,8 @@ Deno.test("access log: one line per request with method, route, status, ms, requ
       assert.equal(line.properties.route, "/api/v1/calls/:requestId");
       assert.equal(line.properties.status, 404);
       assert.equal(typeof line.properties.ms, "number");
-      assert.equal(line.properties.requestId, "req-access-1");
+      assert.equal(line.properties.requestId, response.headers.get("x-request-id"));
+      assert.equal(line.properties.clientRequestId, "req-access-1");
       assert.equal(line.properties.keyPrefix, adminPrefix);
       // JSON lines render string values quoted (logtape's JSON formatter).
       assert.match(line.message, /^"GET" "\/api\/v1\/calls\/:requestId" 404 in [\d.]+ ms/);
