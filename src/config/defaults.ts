@@ -17,6 +17,8 @@ export const DEFAULTS = {
     restart: { maxRestarts: 5, windowMs: 60_000, backoffBaseMs: 100, backoffMaxMs: 10_000 },
   },
   shutdownTimeoutMs: 10_000,
+  /** A limiter script takes well under a millisecond; 500 ms is a Redis that is not answering. */
+  redisCommandTimeoutMs: 500,
   llm: { poolSize: 1, timeoutMs: 60_000, cooldownMs: 30_000 },
   /** Where the master key is read from when `--master-key-file` is not given (Docker/Kubernetes secret). */
   masterKeyFile: "/run/secrets/hub_master_key",
