@@ -55,12 +55,7 @@ export async function pipeStream(options: PipeStreamOptions): Promise<void> {
     }
     reader.cancel().catch(() => {});
   }
-  if (filter.usage) applyUsage(summary, filter.usage, req);
-  else {
-    summary.estimated = true;
-    summary.inputTokens = estimateInputTokens(req.body.length);
-    summary.outputTokens = filter.chunks;
-  }
+  applyUsage(summary, filter.usage, req, filter.chunks);
   out.finish();
 }
 

@@ -221,3 +221,14 @@ Deno.test({
     });
   },
 });
+
+Deno.test("MemoryLimiter: a settle with a token count that is not a number keeps tpm enforced", async () => {
+  const limiter = new MemoryLimiter(() => 0);
+  const limits = { tpm: 1000 };
+  const first = limiter.check({ keyId: "k", limits, tokens: 600 });
+  assert.ok(first.admitted);
+  // An upstream's `usage: {"completion_tokens": {}}` must not turn the bucket into NaN.
+  await limiter.settle(first.lease, Number.NaN);
+  const second = limiter.check({ keyId: "k", limits, tokens: 600 });
+  assert.equal(!second.admitted && second.limit, "tokens", "the reservation stands");
+});
