@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { estimateInputTokens, llmError, toOpenAiError } from "../../llm_catalog/mod.ts";
+import { llmError, toOpenAiError } from "../../llm_catalog/mod.ts";
 import type { FromActor, ProxyRequest, ProxySummary } from "./protocol.ts";
 import { SseFilter } from "./sse_filter.ts";
 import { applyUsage, messageOf } from "./upstream.ts";
