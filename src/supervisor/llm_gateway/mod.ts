@@ -34,5 +34,11 @@ export {
 export { proxyCall, type ProxyCallInput } from "./proxy_call.ts";
 export { openAiErrorResponse } from "./response_bridge.ts";
 export { RedisLimiter, type RedisLimiterOptions, type RedisLink } from "./redis_limiter.ts";
-export { queryUsage, type UsageGroup, type UsageQuery } from "./usage_query.ts";
+export {
+  queryUsage,
+  type UsageCursor,
+  type UsageGroup,
+  type UsagePage,
+  type UsageQuery,
+} from "./usage_query.ts";
 export { UsageRecorder, type UsageRecorderOptions } from "./usage_recorder.ts";
