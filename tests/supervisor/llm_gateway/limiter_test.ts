@@ -232,3 +232,29 @@ Deno.test("MemoryLimiter: a settle with a token count that is not a number keeps
   const second = limiter.check({ keyId: "k", limits, tokens: 600 });
   assert.equal(!second.admitted && second.limit, "tokens", "the reservation stands");
 });
+
+Deno.test({
+  name:
+    "RedisLimiter: while Redis is known to be down a check fails at once, before any reconnect attempt",
+  ignore,
+  async fn() {
+    await withOwnRedis(async ({ server, connection, prefix }) => {
+      const limiter = new RedisLimiter(connection, { prefix });
+      try {
+        await server.stop();
+        await waitFor(() => !connection.answering(), { what: "the connection to see Redis down" });
+        let reconnects = 0;
+        const count = () => reconnects++;
+        connection.client.on("reconnecting", count);
+        // Held until a reconnect attempt failed, the check was answered only after one.
+        const error = await limiter.acquire({ keyId: "k", limits: { rpm: 5 }, tokens: 0 })
+          .then(() => undefined, (e) => e);
+        connection.client.off("reconnecting", count);
+        assert.match(String(error?.message), /Cannot check rate limits: Redis is not answering/);
+        assert.equal(reconnects, 0);
+      } finally {
+        limiter.close();
+      }
+    });
+  },
+});
