@@ -19,6 +19,8 @@ export const DEFAULTS = {
   shutdownTimeoutMs: 10_000,
   /** PostgreSQL only: how long to wait for a connection and for a statement. */
   database: { connectTimeoutMs: 5000, statementTimeoutMs: 5000 },
+  /** A limiter script takes well under a millisecond; 500 ms is a Redis that is not answering. */
+  redisCommandTimeoutMs: 500,
   llm: { poolSize: 1, timeoutMs: 60_000, cooldownMs: 30_000 },
   /** Where the master key is read from when `--master-key-file` is not given (Docker/Kubernetes secret). */
   masterKeyFile: "/run/secrets/hub_master_key",

@@ -38,6 +38,8 @@ export interface HubSettings {
   configPath?: string;
   databaseUrl?: string;
   redisUrl?: string;
+  /** Longest wait for one Redis command's reply. */
+  redisCommandTimeoutMs: number;
   /** `undefined` = default resolution (/run/secrets/hub_master_key, else <dataDir>/master.key). */
   masterKeyFile?: string;
   dev: boolean;
@@ -125,6 +127,7 @@ export function resolveSettings(input: SettingsInput): HubSettings {
       file.database?.url,
     redisUrl: pick(flags.redisUrl, "--redis-url", "HUB_REDIS_URL", parseSecretUrl) ??
       file.redis?.url,
+    redisCommandTimeoutMs: file.redis?.commandTimeoutMs ?? DEFAULTS.redisCommandTimeoutMs,
     masterKeyFile: pick(flags.masterKeyFile, "--master-key-file", "HUB_MASTER_KEY_FILE", parseText),
     dev,
     logLevel: pick(flags.logLevel, "--log-level", "HUB_LOG_LEVEL", parseLogLevel) ??

@@ -96,7 +96,11 @@ export const CONFIG_SCHEMA = strict({
     connectTimeoutMs: integer(100, MS_PER_MINUTE),
     statementTimeoutMs: integer(100, 10 * MS_PER_MINUTE),
   })),
-  redis: Type.Optional(strict({ url: text() })),
+  redis: Type.Optional(strict({
+    url: text(),
+    // Per command on the request path; past it Redis counts as not answering.
+    commandTimeoutMs: integer(10, MS_PER_MINUTE),
+  })),
   actors: Type.Optional(strict({
     // Heartbeats faster than 10 ms only burn CPU; slower than a minute make
     // a dead actor invisible for too long.

@@ -50,7 +50,8 @@ export async function buildHealth(sources: HealthSources): Promise<HealthReport>
     if (!ok) issues.push("database: not answering");
   }
   if (sources.redis) {
-    report.redis = { ok: sources.redis.ok(), status: sources.redis.client.status };
+    // Not only the socket: a connected Redis that stopped answering is `not answering`.
+    report.redis = sources.redis.health();
     if (!report.redis.ok) issues.push(`redis: ${report.redis.status}`);
   }
   for (const { name, reason } of sources.llm?.providers.disabled() ?? []) {

@@ -169,7 +169,10 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     await progress.run("run-migrations", () => storage.migrate());
     parts.redis = await progress.run(
       "connect-redis",
-      () => settings.redisUrl ? connectRedis(settings.redisUrl) : undefined,
+      () =>
+        settings.redisUrl
+          ? connectRedis(settings.redisUrl, { commandTimeoutMs: settings.redisCommandTimeoutMs })
+          : undefined,
     );
     const keyRing = await progress.run(
       "check-keyring",
@@ -196,7 +199,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         actors,
         db: storage.database.db,
         keyRing,
-        redis: parts.redis?.client,
+        redis: parts.redis,
       }));
     parts.operations = await progress.run("start-operations", () =>
       startOperations({

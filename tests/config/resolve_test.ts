@@ -126,6 +126,11 @@ const CASES: Case[] = [
     file: { shutdown: { timeoutMs: 500 } },
     values: { file: 500, default: 10_000 },
   },
+  {
+    setting: "redisCommandTimeoutMs",
+    file: { redis: { commandTimeoutMs: 250 } },
+    values: { file: 250, default: 500 },
+  },
 ];
 
 Deno.test("resolveSettings() precedence: flag > environment > file > default", async (t) => {
@@ -175,6 +180,7 @@ Deno.test("resolveSettings() precedence: flag > environment > file > default", a
       configPath: undefined,
       databaseUrl: undefined,
       redisUrl: undefined,
+      redisCommandTimeoutMs: 500,
       masterKeyFile: undefined,
       dev: false,
       logLevel: "info",

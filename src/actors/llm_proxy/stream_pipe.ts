@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { estimateInputTokens, llmError, toOpenAiError } from "../../llm_catalog/mod.ts";
+import { llmError, toOpenAiError } from "../../llm_catalog/mod.ts";
 import type { FromActor, ProxyRequest, ProxySummary } from "./protocol.ts";
 import { SseFilter } from "./sse_filter.ts";
 import { applyUsage, messageOf } from "./upstream.ts";
@@ -55,12 +55,7 @@ export async function pipeStream(options: PipeStreamOptions): Promise<void> {
     }
     reader.cancel().catch(() => {});
   }
-  if (filter.usage) applyUsage(summary, filter.usage, req);
-  else {
-    summary.estimated = true;
-    summary.inputTokens = estimateInputTokens(req.body.length);
-    summary.outputTokens = filter.chunks;
-  }
+  applyUsage(summary, filter.usage, req, filter.chunks);
   out.finish();
 }
 

@@ -49,19 +49,27 @@ function upstreamBody(req: ProxyRequest, deployment: Deployment): string {
   return JSON.stringify(body);
 }
 
-/** Puts the upstream's usage into `summary`, or an estimate when it reported none. */
+/**
+ * Puts the upstream's usage into `summary`, or an estimate when it reported
+ * none. Only counts are taken (an odd `usage`, e.g. `completion_tokens: {}`,
+ * must not reach the token settlement as a non-number): a count that is not
+ * one is estimated — the prompt from the body, the output as `fallbackOutput`.
+ */
 export function applyUsage(
   summary: ProxySummary,
   usage: UpstreamUsage | undefined,
   req: ProxyRequest,
+  fallbackOutput = 0,
 ): void {
-  if (usage && typeof usage.prompt_tokens === "number") {
-    summary.inputTokens = usage.prompt_tokens;
-    summary.outputTokens = usage.completion_tokens ?? 0;
-  } else {
-    summary.estimated = true;
-    summary.inputTokens = estimateInputTokens(req.body.length);
-  }
+  const input = tokenCount(usage?.prompt_tokens);
+  const output = tokenCount(usage?.completion_tokens);
+  summary.estimated = input === undefined || output === undefined;
+  summary.inputTokens = input ?? estimateInputTokens(req.body.length);
+  summary.outputTokens = output ?? fallbackOutput;
+}
+
+function tokenCount(value: unknown): number | undefined {
+  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : undefined;
 }
 
 /** A fetch that threw: a timeout, or the upstream could not be reached. */

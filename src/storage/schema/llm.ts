@@ -36,7 +36,10 @@ export const llmProviders = pgTable("llm_providers", {
  */
 export const llmUsage = pgTable("llm_usage", {
   id: idColumn(),
+  /** The hub's own id of the request (never a client's): unique, what billing refers to. */
   requestId: text("request_id").notNull(),
+  /** The `x-request-id` the client sent, if any: its own correlation id, not trusted to be unique. */
+  clientRequestId: text("client_request_id"),
   keyId: text("key_id").notNull(),
   /** `chat` or `embeddings`. */
   endpoint: text("endpoint").notNull(),

@@ -12,6 +12,8 @@ const log = logger("llm");
 /** Who made a request, for its record. */
 export interface CallRecordInput {
   requestId: string;
+  /** The client's own `x-request-id`, recorded apart. */
+  clientRequestId?: string;
   key: VerifiedApiKey;
   endpoint: LlmEndpoint;
 }
@@ -36,6 +38,7 @@ export class CallRecord {
     this.#input = input;
     this.#row = {
       requestId: input.requestId,
+      clientRequestId: input.clientRequestId ?? null,
       keyId: input.key.id,
       endpoint: input.endpoint,
       requestedModel: "",

@@ -1,4 +1,3 @@
-import type { Redis } from "ioredis";
 import type { KeyRing, LlmSettings } from "../../config/mod.ts";
 import { Catalog } from "../../llm_catalog/mod.ts";
 import { logger } from "../../logging/mod.ts";
@@ -7,7 +6,7 @@ import type { ActorSystem } from "../actors/mod.ts";
 import { type LlmLimiter, MemoryLimiter } from "./limiter.ts";
 import { LlmProxyPool } from "./pool.ts";
 import { ProviderStore } from "./providers.ts";
-import { RedisLimiter } from "./redis_limiter.ts";
+import { RedisLimiter, type RedisLink } from "./redis_limiter.ts";
 import { UsageRecorder } from "./usage_recorder.ts";
 
 /** What the gateway is built from. */
@@ -17,7 +16,7 @@ export interface LlmGatewayDeps {
   db: HubDb;
   keyRing: KeyRing;
   /** With Redis the limits hold across every hub sharing it. */
-  redis?: Redis;
+  redis?: RedisLink;
 }
 
 /** The running LLM gateway: the proxy pool and everything the routes need around it. */
@@ -91,6 +90,7 @@ export async function startLlmGateway(deps: LlmGatewayDeps): Promise<LlmGateway>
     async close() {
       closed = true;
       pool?.close();
+      limiter.close();
       await usage.close();
     },
   };

@@ -45,10 +45,24 @@ export interface LlmLimiter {
   acquire(request: LimitRequest): Promise<LimitDecision>;
   /** Returns the unused reservation (or takes the overrun) and frees the parallel slot. */
   settle(lease: LimitLease, actualTokens: number): Promise<void>;
+  /** Stops background work (slot renewals, release retries). */
+  close(): void;
 }
 
-/** How long a parallel slot is held at most if a hub dies without releasing it. */
-export const SLOT_LEASE_MS = 10 * 60_000;
+/**
+ * A parallel slot's lease in a shared store, renewed every third of it while
+ * its request is alive: a hub that dies holding slots frees them within it.
+ */
+export const SLOT_LEASE_MS = 30_000;
+
+/**
+ * The actual tokens to settle with: a count the upstream reported, or, when
+ * it is not a finite count (an upstream's odd `usage`), the reservation — so
+ * a bad value never turns a bucket into NaN (which would admit everything).
+ */
+export function validTokens(actual: number, reserved: number): number {
+  return typeof actual === "number" && Number.isFinite(actual) && actual >= 0 ? actual : reserved;
+}
 
 /** Bucket levels after a check, for the `x-ratelimit-*` headers. */
 export interface Levels {
@@ -138,8 +152,9 @@ export class MemoryLimiter implements LlmLimiter {
     return { admitted: true, headers: rateLimitHeaders(levels), lease };
   }
 
-  settle(lease: LimitLease, actualTokens: number): Promise<void> {
+  settle(lease: LimitLease, reported: number): Promise<void> {
     const tpm = lease.limits.tpm ?? 0;
+    const actualTokens = validTokens(reported, lease.reserved);
     if (tpm > 0 && lease.reserved !== actualTokens) {
       const now = this.#now();
       const current = level(this.#tokens.get(lease.keyId), tpm, now);
@@ -155,6 +170,8 @@ export class MemoryLimiter implements LlmLimiter {
     }
     return Promise.resolve();
   }
+
+  close(): void {}
 }
 
 /** A bucket of capacity `cap` refilled at `cap` per minute, read at `now`. */

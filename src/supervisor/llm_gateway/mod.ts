@@ -22,6 +22,7 @@ export {
   MemoryLimiter,
   rateLimitHeaders,
   SLOT_LEASE_MS,
+  validTokens,
 } from "./limiter.ts";
 export { LlmProxyPool, type ProxyRequestInput, type ProxySink } from "./pool.ts";
 export {
@@ -32,6 +33,12 @@ export {
 } from "./providers.ts";
 export { proxyCall, type ProxyCallInput } from "./proxy_call.ts";
 export { openAiErrorResponse } from "./response_bridge.ts";
-export { RedisLimiter } from "./redis_limiter.ts";
-export { queryUsage, type UsageGroup, type UsageQuery } from "./usage_query.ts";
+export { RedisLimiter, type RedisLimiterOptions, type RedisLink } from "./redis_limiter.ts";
+export {
+  queryUsage,
+  type UsageCursor,
+  type UsageGroup,
+  type UsagePage,
+  type UsageQuery,
+} from "./usage_query.ts";
 export { UsageRecorder, type UsageRecorderOptions } from "./usage_recorder.ts";

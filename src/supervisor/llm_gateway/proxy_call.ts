@@ -9,7 +9,10 @@ import { openAiErrorResponse, ResponseBridge } from "./response_bridge.ts";
 
 /** One `/v1` request as the route hands it over. */
 export interface ProxyCallInput {
+  /** The request's id in the hub (logs, `x-request-id`); replaced when a client chose it. */
   requestId: string;
+  /** The `x-request-id` the client sent, if any: kept apart, never the record's id. */
+  clientRequestId?: string;
   key: VerifiedApiKey;
   endpoint: LlmEndpoint;
   body: string;
@@ -24,7 +27,11 @@ export interface ProxyCallInput {
  * arrives). Every request leaves one usage record, whatever its outcome, and
  * every failure is a HubError answered in OpenAI's shape.
  */
-export async function proxyCall(gateway: LlmGateway, input: ProxyCallInput): Promise<Response> {
+export async function proxyCall(gateway: LlmGateway, call: ProxyCallInput): Promise<Response> {
+  // A client's id would let it forge or duplicate billing ids: the hub's own goes into the record.
+  const input = call.clientRequestId === undefined
+    ? call
+    : { ...call, requestId: crypto.randomUUID() };
   const record = new CallRecord(gateway, input);
   const headers: Record<string, string> = { "x-request-id": input.requestId };
   const refuse = (error: HubError, extra: Record<string, string> = {}, limit?: string) => {

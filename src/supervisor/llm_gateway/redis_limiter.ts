@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import { HubError } from "@hub/errors";
 import {
   type LimitDecision,
   type LimitLease,
@@ -6,7 +7,9 @@ import {
   type LlmLimiter,
   rateLimitHeaders,
   SLOT_LEASE_MS,
+  validTokens,
 } from "./limiter.ts";
+import { RedisSlots } from "./redis_slots.ts";
 
 // One script per check-and-consume: every limit is checked before any is
 // consumed, so a refusal by one takes nothing from the others. Redis' own
@@ -82,36 +85,83 @@ type ScriptRedis = Redis & {
   llmSettle(...args: (string | number)[]): Promise<number>;
 };
 
+/** A Redis connection that knows whether Redis answers (the hub's `RedisConnection`). */
+export interface RedisLink {
+  readonly client: Redis;
+  /** False while Redis is known not to answer: limits are refused at once then. */
+  answering(): boolean;
+  /** Told of every command that failed, so the link stops sending until Redis answers again. */
+  failed(error: unknown): void;
+}
+
+/** Options of {@linkcode RedisLimiter}. */
+export interface RedisLimiterOptions {
+  /** Namespaces the keys (tests use a fresh one each). */
+  prefix?: string;
+  /** A `maxParallel` slot's lease, renewed while its request is alive (default 30 s). */
+  slotLeaseMs?: number;
+}
+
 /**
  * The limiter shared by every hub on one Redis: each check-and-consume is one
- * atomic script, so N hubs together admit exactly the limit.
+ * atomic script, so N hubs together admit exactly the limit. While Redis is
+ * known not to answer, a check fails at once (the caller refuses the request)
+ * instead of waiting for a command to time out.
  */
 export class RedisLimiter implements LlmLimiter {
   readonly #redis: ScriptRedis;
+  readonly #link: RedisLink | undefined;
   readonly #prefix: string;
+  readonly #leaseMs: number;
+  readonly #slots: RedisSlots;
 
-  /** `prefix` namespaces the keys (tests use a fresh one each). */
-  constructor(redis: Redis, prefix = "hub:llm:limits") {
-    this.#redis = redis as ScriptRedis;
-    this.#prefix = prefix;
-    if (!("llmAcquire" in redis)) {
-      redis.defineCommand("llmAcquire", { numberOfKeys: 3, lua: ACQUIRE });
-      redis.defineCommand("llmSettle", { numberOfKeys: 2, lua: SETTLE });
+  constructor(redis: Redis | RedisLink, options: RedisLimiterOptions = {}) {
+    this.#link = "answering" in redis ? redis : undefined;
+    const client = "answering" in redis ? redis.client : redis;
+    this.#redis = client as ScriptRedis;
+    this.#prefix = options.prefix ?? "hub:llm:limits";
+    this.#leaseMs = options.slotLeaseMs ?? SLOT_LEASE_MS;
+    this.#slots = new RedisSlots(client, {
+      leaseMs: this.#leaseMs,
+      failed: (error) => this.#link?.failed(error),
+      answering: this.#link && (() => this.#link!.answering()),
+    });
+    if (!("llmAcquire" in client)) {
+      client.defineCommand("llmAcquire", { numberOfKeys: 3, lua: ACQUIRE });
+      client.defineCommand("llmSettle", { numberOfKeys: 2, lua: SETTLE });
     }
   }
 
+  /** `maxParallel` slots this hub holds (and renews) now. */
+  get slotsHeld(): number {
+    return this.#slots.held;
+  }
+
   async acquire({ keyId, limits, tokens }: LimitRequest): Promise<LimitDecision> {
+    if (this.#link && !this.#link.answering()) {
+      throw new HubError("unavailable", "Cannot check rate limits: Redis is not answering");
+    }
     const { rpm = 0, tpm = 0, maxParallel = 0 } = limits;
     const slot = maxParallel > 0 ? crypto.randomUUID() : "";
-    const [denied, requests, tokenLevel, retry] = await this.#redis.llmAcquire(
-      ...this.#keys(keyId),
-      rpm,
-      tpm,
-      maxParallel,
-      tokens,
-      slot,
-      SLOT_LEASE_MS,
-    );
+    const keys = this.#keys(keyId);
+    let reply: [string, string, string, number];
+    try {
+      reply = await this.#redis.llmAcquire(
+        ...keys,
+        rpm,
+        tpm,
+        maxParallel,
+        tokens,
+        slot,
+        this.#leaseMs,
+      );
+    } catch (error) {
+      this.#link?.failed(error);
+      // The script may still have run (a reply lost, a timeout): give its slot back.
+      if (slot) void this.#slots.retryRelease(keys[2], slot);
+      throw error;
+    }
+    const [denied, requests, tokenLevel, retry] = reply;
     const headers = rateLimitHeaders({
       rpm: rpm || undefined,
       requests: rpm > 0 ? Number(requests) : undefined,
@@ -127,16 +177,35 @@ export class RedisLimiter implements LlmLimiter {
       };
     }
     const lease: LimitLease = { keyId, limits, reserved: tpm > 0 ? tokens : 0 };
-    if (slot) lease.slot = slot;
+    if (slot) {
+      lease.slot = slot;
+      this.#slots.hold(keys[2], slot);
+    }
     return { admitted: true, headers, lease };
   }
 
+  /**
+   * Settles the tokens and frees the slot in one script. If that fails, the
+   * slot's release alone is retried until it lands (resolving then); the
+   * token correction is not retried, as it may have landed already.
+   */
   async settle(lease: LimitLease, actualTokens: number): Promise<void> {
     const tpm = lease.limits.tpm ?? 0;
-    const delta = tpm > 0 ? lease.reserved - actualTokens : 0;
+    const delta = tpm > 0 ? lease.reserved - validTokens(actualTokens, lease.reserved) : 0;
+    if (lease.slot) this.#slots.drop(lease.slot);
     if (delta === 0 && !lease.slot) return;
     const [, tokensKey, slotsKey] = this.#keys(lease.keyId);
-    await this.#redis.llmSettle(tokensKey, slotsKey, tpm, delta, lease.slot ?? "");
+    try {
+      await this.#redis.llmSettle(tokensKey, slotsKey, tpm, delta, lease.slot ?? "");
+    } catch (error) {
+      this.#link?.failed(error);
+      if (!lease.slot) throw error;
+      if (!await this.#slots.retryRelease(slotsKey, lease.slot)) throw error;
+    }
+  }
+
+  close(): void {
+    this.#slots.close();
   }
 
   #keys(keyId: string): [string, string, string] {

@@ -176,6 +176,7 @@ async function insertUsage(db: HubDb, rows: NewLlmUsageRow[]): Promise<void> {
   const json = JSON.stringify(rows.map((r) => ({
     // Client- and upstream-supplied values are cleaned so one odd request cannot fail a batch.
     request_id: text(r.requestId),
+    client_request_id: text(r.clientRequestId),
     key_id: text(r.keyId),
     endpoint: text(r.endpoint),
     requested_model: text(r.requestedModel),
@@ -193,14 +194,15 @@ async function insertUsage(db: HubDb, rows: NewLlmUsageRow[]): Promise<void> {
     started_at: r.startedAt,
   })));
   await db.execute(sql`
-    insert into ${llmUsage} (request_id, key_id, endpoint, requested_model, provider, model,
-      stream, input_tokens, output_tokens, usage_estimated, status, error_code, latency_ms,
-      ttfc_ms, attempts, started_at)
-    select request_id, key_id, endpoint, requested_model, provider, model, stream, input_tokens,
-      output_tokens, usage_estimated, status, error_code, latency_ms, ttfc_ms, attempts, started_at
-    from jsonb_to_recordset(${json}::jsonb) as x(request_id text, key_id text, endpoint text,
-      requested_model text, provider text, model text, stream boolean, input_tokens integer,
-      output_tokens integer, usage_estimated boolean, status integer, error_code text,
-      latency_ms double precision, ttfc_ms double precision, attempts integer,
+    insert into ${llmUsage} (request_id, client_request_id, key_id, endpoint, requested_model,
+      provider, model, stream, input_tokens, output_tokens, usage_estimated, status, error_code,
+      latency_ms, ttfc_ms, attempts, started_at)
+    select request_id, client_request_id, key_id, endpoint, requested_model, provider, model,
+      stream, input_tokens, output_tokens, usage_estimated, status, error_code, latency_ms, ttfc_ms,
+      attempts, started_at
+    from jsonb_to_recordset(${json}::jsonb) as x(request_id text, client_request_id text,
+      key_id text, endpoint text, requested_model text, provider text, model text, stream boolean,
+      input_tokens integer, output_tokens integer, usage_estimated boolean, status integer,
+      error_code text, latency_ms double precision, ttfc_ms double precision, attempts integer,
       started_at timestamptz)`);
 }

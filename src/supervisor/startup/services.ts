@@ -1,8 +1,6 @@
-import { Redis } from "ioredis";
-import { HubError } from "@hub/errors";
 import type { HubSettings } from "../../config/mod.ts";
 import { logger } from "../../logging/mod.ts";
-import { type Database, describeUrl, openDatabase, runMigrations } from "../../storage/mod.ts";
+import { type Database, openDatabase, runMigrations } from "../../storage/mod.ts";
 import { cachedProbe } from "../health.ts";
 
 /** The database of a running hub. */
@@ -34,43 +32,9 @@ export async function openStorage(
   };
 }
 
-/** A Redis connection of the hub. */
-export interface RedisConnection {
-  readonly client: Redis;
-  ok(): boolean;
-  close(): Promise<void>;
-}
-
-/** Connects to Redis and checks it answers PING; fails the step rather than retrying forever. */
-export async function connectRedis(url: string): Promise<RedisConnection> {
-  const client = new Redis(url, {
-    lazyConnect: true,
-    connectTimeout: 5000,
-    maxRetriesPerRequest: 2,
-  });
-  client.on(
-    "error",
-    (error) => logger("redis").warn("Redis error: {message}", { message: error.message }),
-  );
-  try {
-    await client.connect();
-    await client.ping();
-  } catch (error) {
-    client.disconnect();
-    throw new HubError(
-      "unavailable",
-      `Cannot connect to Redis at ${describeUrl(url)}: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
-    );
-  }
-  logger("redis").info("Connected to Redis at {url}", { url: describeUrl(url) });
-  return {
-    client,
-    ok: () => client.status === "ready",
-    async close() {
-      await client.quit().catch(() => client.disconnect());
-    },
-  };
-}
+export {
+  connectRedis,
+  DEFAULT_REDIS_COMMAND_TIMEOUT_MS,
+  type RedisConnection,
+  type RedisConnectOptions,
+} from "./redis.ts";

@@ -5,6 +5,7 @@ import {
   type FromActor,
   SseFilter,
 } from "../../../src/actors/llm_proxy/mod.ts";
+import { applyUsage } from "../../../src/actors/llm_proxy/upstream.ts";
 import type { Deployment } from "../../../src/llm_catalog/mod.ts";
 
 const encoder = new TextEncoder();
@@ -157,4 +158,36 @@ Deno.test("Balancer shares traffic in proportion to weight", () => {
   let first = 0;
   for (let i = 0; i < 4000; i++) if (balancer.order([heavy, light])[0] === heavy) first++;
   assert.ok(first > 2700 && first < 3300, `heavy first ${first} of 4000 (expected ~3000)`);
+});
+
+Deno.test("applyUsage() takes only token counts from an upstream's usage", () => {
+  const req = {
+    t: "req" as const,
+    id: 1,
+    endpoint: "chat" as const,
+    body: "x".repeat(40),
+    model: "m",
+    allowed: [],
+    stream: false,
+    includeUsage: false,
+  };
+  const summary = () => ({
+    provider: null,
+    model: null,
+    inputTokens: 0,
+    outputTokens: 0,
+    estimated: false,
+    errorCode: null,
+    ttfcMs: null,
+    attempts: 1,
+  });
+  const good = summary();
+  applyUsage(good, { prompt_tokens: 5, completion_tokens: 2 }, req);
+  assert.deepEqual([good.inputTokens, good.outputTokens, good.estimated], [5, 2, false]);
+  const odd = summary();
+  applyUsage(odd, { prompt_tokens: 5, completion_tokens: {} as unknown as number }, req, 3);
+  assert.deepEqual([odd.inputTokens, odd.outputTokens, odd.estimated], [5, 3, true]);
+  const empty = summary();
+  applyUsage(empty, {}, req);
+  assert.deepEqual([empty.inputTokens, empty.outputTokens, empty.estimated], [10, 0, true]);
 });

@@ -291,3 +291,28 @@ Deno.test("actor crash: requests in flight fail with an OpenAI error, and the po
     assert.equal(answer, "Hello from fake-1!");
   });
 });
+
+Deno.test("usage: the record's request id is the hub's own; a client's x-request-id is kept apart", async () => {
+  await withLlmHub(async ({ baseURL, key, usage }) => {
+    const { key: apiKey } = await key();
+    const send = (requestId?: string) =>
+      fetch(`${baseURL}/chat/completions`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${apiKey}`,
+          "content-type": "application/json",
+          ...(requestId ? { "x-request-id": requestId } : {}),
+        },
+        body: JSON.stringify({ model: "fake-1", messages }),
+      });
+    const answers = [await send("forged-1"), await send("forged-1"), await send()];
+    await Promise.all(answers.map((r) => r.body?.cancel()));
+    const rows = await usage(3);
+    assert.deepEqual(rows.map((r) => r.clientRequestId), ["forged-1", "forged-1", null]);
+    const ids = rows.map((r) => r.requestId);
+    assert.equal(new Set(ids).size, 3, "billing ids cannot be duplicated by a client");
+    assert.ok(!ids.includes("forged-1"), "nor chosen by one");
+    // The client is told the id its request is recorded under.
+    assert.deepEqual(answers.map((r) => r.headers.get("x-request-id")), ids);
+  });
+});

@@ -6,7 +6,10 @@ import {
   MemoryLimiter,
   RedisLimiter,
 } from "../../../src/supervisor/llm_gateway/mod.ts";
+import { connectRedis, type RedisConnection } from "../../../src/supervisor/startup/services.ts";
 import { TEST_REDIS_URL } from "../../helpers/services.ts";
+import { waitFor } from "../../helpers/wait_for.ts";
+import { type RedisServer, startRedisServer } from "./_redis_server.ts";
 
 const ignore = !TEST_REDIS_URL;
 
@@ -118,7 +121,7 @@ Deno.test({
       await limiterSpec(t, () => {
         // A fresh namespace per step, so runs never see each other's counters.
         const prefix = `hub-test:llm:${crypto.randomUUID()}`;
-        return [new RedisLimiter(clients[0], prefix), new RedisLimiter(clients[1], prefix)];
+        return [new RedisLimiter(clients[0], { prefix }), new RedisLimiter(clients[1], { prefix })];
       });
     } finally {
       for (const client of clients) client.disconnect();
@@ -137,4 +140,121 @@ Deno.test("MemoryLimiter: buckets refill at the limit's rate", () => {
   now += 1000; // one request per second comes back
   assert.ok(limiter.check({ keyId: "k", limits, tokens: 0 }).admitted);
   assert.equal(limiter.check({ keyId: "k", limits, tokens: 0 }).admitted, false);
+});
+
+/** A limiter on a redis-server of the test's own, through the hub's connection. */
+async function withOwnRedis(
+  fn: (ctx: { server: RedisServer; connection: RedisConnection; prefix: string }) => Promise<void>,
+) {
+  const server = await startRedisServer();
+  try {
+    const connection = await connectRedis(server.url, { probeIntervalMs: 50 });
+    try {
+      await fn({ server, connection, prefix: `hub-test:llm:${crypto.randomUUID()}` });
+    } finally {
+      await connection.close();
+    }
+  } finally {
+    await server.close();
+  }
+}
+
+Deno.test({
+  name: "RedisLimiter: a slot release that fails while Redis is down is retried until it lands",
+  ignore,
+  async fn() {
+    await withOwnRedis(async ({ server, connection, prefix }) => {
+      const limiter = new RedisLimiter(connection, { prefix });
+      try {
+        const limits = { maxParallel: 1 };
+        const held = await limiter.acquire({ keyId: "k", limits, tokens: 0 });
+        assert.ok(held.admitted);
+        await server.stop();
+        await waitFor(() => !connection.answering(), { what: "the connection to see Redis down" });
+        // The release cannot land now; it must not be forgotten either.
+        const settled = limiter.settle(held.lease, 0);
+        await server.start(); // with the slot still in its saved data
+        await settled;
+        const again = await limiter.acquire({ keyId: "k", limits, tokens: 0 });
+        assert.ok(again.admitted, "the slot was released after Redis came back");
+        await limiter.settle(again.lease, 0);
+      } finally {
+        limiter.close();
+      }
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "RedisLimiter: a slot's short lease is renewed while its request lives, and runs out without it",
+  ignore,
+  async fn() {
+    await withOwnRedis(async ({ connection, prefix }) => {
+      const slotLeaseMs = 300;
+      const limits = { maxParallel: 1 };
+      const limiter = new RedisLimiter(connection, { prefix, slotLeaseMs });
+      const other = new RedisLimiter(connection, { prefix, slotLeaseMs });
+      try {
+        const held = await limiter.acquire({ keyId: "k", limits, tokens: 0 });
+        assert.ok(held.admitted && held.lease.slot);
+        const slots = `${prefix}:{k}:slots`;
+        const first = Number(await connection.client.zscore(slots, held.lease.slot));
+        await waitFor(
+          async () => Number(await connection.client.zscore(slots, held.lease.slot!)) > first + 300,
+          { what: "the slot's lease to be renewed past its first end" },
+        );
+        const refused = await other.acquire({ keyId: "k", limits, tokens: 0 });
+        assert.equal(!refused.admitted && refused.limit, "parallel");
+        // The holder dies without releasing: its slot is free again within one lease.
+        limiter.close();
+        const freed = await waitFor(async () => {
+          const decision = await other.acquire({ keyId: "k", limits, tokens: 0 });
+          return decision.admitted && decision;
+        }, { what: "the dead holder's slot to run out" });
+        await other.settle(freed.lease, 0);
+        assert.equal(other.slotsHeld, 0);
+      } finally {
+        limiter.close();
+        other.close();
+      }
+    });
+  },
+});
+
+Deno.test("MemoryLimiter: a settle with a token count that is not a number keeps tpm enforced", async () => {
+  const limiter = new MemoryLimiter(() => 0);
+  const limits = { tpm: 1000 };
+  const first = limiter.check({ keyId: "k", limits, tokens: 600 });
+  assert.ok(first.admitted);
+  // An upstream's `usage: {"completion_tokens": {}}` must not turn the bucket into NaN.
+  await limiter.settle(first.lease, Number.NaN);
+  const second = limiter.check({ keyId: "k", limits, tokens: 600 });
+  assert.equal(!second.admitted && second.limit, "tokens", "the reservation stands");
+});
+
+Deno.test({
+  name:
+    "RedisLimiter: while Redis is known to be down a check fails at once, before any reconnect attempt",
+  ignore,
+  async fn() {
+    await withOwnRedis(async ({ server, connection, prefix }) => {
+      const limiter = new RedisLimiter(connection, { prefix });
+      try {
+        await server.stop();
+        await waitFor(() => !connection.answering(), { what: "the connection to see Redis down" });
+        let reconnects = 0;
+        const count = () => reconnects++;
+        connection.client.on("reconnecting", count);
+        // Held until a reconnect attempt failed, the check was answered only after one.
+        const error = await limiter.acquire({ keyId: "k", limits: { rpm: 5 }, tokens: 0 })
+          .then(() => undefined, (e) => e);
+        connection.client.off("reconnecting", count);
+        assert.match(String(error?.message), /Cannot check rate limits: Redis is not answering/);
+        assert.equal(reconnects, 0);
+      } finally {
+        limiter.close();
+      }
+    });
+  },
 });

@@ -73,10 +73,11 @@ async function recorderSpec(
       recorder.record(row("k2", "a", 4, "upstream_error"));
       recorder.record(row("k3", "b", 5));
       await recorder.close();
-      const groups = await queryUsage(database.db, {
+      const { groups } = await queryUsage(database.db, {
         from: new Date(Date.now() - 60_000),
         to: new Date(Date.now() + 60_000),
         keyId: "k2",
+        limit: 1000,
       });
       assert.deepEqual(
         groups.map((g) => [g.keyId, g.model, g.requests, g.errors, g.outputTokens]),

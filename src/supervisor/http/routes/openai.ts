@@ -29,6 +29,7 @@ export function openAiRoutes(gateway: () => LlmGateway | undefined): Hono<HubEnv
     const running = ready(c.var.apiKey.scopes);
     return await proxyCall(running, {
       requestId: c.get("requestId"),
+      clientRequestId: c.req.header("x-request-id"),
       key: c.var.apiKey,
       endpoint,
       body: await c.req.text(),

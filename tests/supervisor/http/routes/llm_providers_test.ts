@@ -112,7 +112,7 @@ Deno.test("models: a key limited to llm:<provider>:<model> sees and uses only th
 });
 
 Deno.test("usage API: aggregates by key and model over a range; a non-admin key sees only its own", async () => {
-  await withLlmHub(async ({ hub, baseURL, adminKey, key }) => {
+  await withLlmHub(async ({ hub, baseURL, adminKey, key, usage }) => {
     const a = await key();
     const b = await key();
     for (
@@ -127,6 +127,7 @@ Deno.test("usage API: aggregates by key and model over a range; a non-admin key 
     }
     await new OpenAI({ baseURL, apiKey: a.key, maxRetries: 0 }).chat.completions
       .create({ model: "fake-500", messages }).catch(() => {});
+    await usage(7); // written: a read does not flush the queue
     const get = async (query: string, apiKey = adminKey) => {
       const response = await fetch(`${hub.url}/api/v1/usage${query}`, {
         headers: { authorization: `Bearer ${apiKey}` },
