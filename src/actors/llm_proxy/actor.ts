@@ -1,6 +1,6 @@
 import { Catalog, type CatalogData, llmError } from "../../llm_catalog/mod.ts";
 import { Balancer } from "./balancer.ts";
-import type { FromActor, LlmProxyOptions, ToActor } from "./protocol.ts";
+import { emptySummary, type FromActor, type LlmProxyOptions, type ToActor } from "./protocol.ts";
 import { ProxyRun, type ProxyRunContext, serialize } from "./proxy_run.ts";
 import { messageOf } from "./upstream.ts";
 
@@ -58,16 +58,7 @@ export function createLlmProxy(ports: LlmProxyPorts): LlmProxy {
             t: "fail",
             id: message.id,
             error: serialize(failure),
-            summary: {
-              provider: null,
-              model: null,
-              inputTokens: 0,
-              outputTokens: 0,
-              estimated: true,
-              errorCode: "internal",
-              ttfcMs: null,
-              attempts: 0,
-            },
+            summary: emptySummary({ estimated: true, errorCode: "internal" }),
           });
         })
         .finally(() => inFlight.delete(message.id));

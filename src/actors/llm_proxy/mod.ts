@@ -17,6 +17,7 @@ import type { LlmProxyApi, LlmProxyOptions } from "./protocol.ts";
 export { createLlmProxy, type LlmProxy, type LlmProxyPorts } from "./actor.ts";
 export { Balancer } from "./balancer.ts";
 export { SseFilter, type UpstreamUsage } from "./sse_filter.ts";
+export { emptySummary } from "./protocol.ts";
 export type {
   FromActor,
   LlmEndpoint,

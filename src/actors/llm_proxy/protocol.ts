@@ -53,6 +53,21 @@ export interface ProxySummary {
   attempts: number;
 }
 
+/** The summary of a request that reached no upstream yet; `fields` override the zeros. */
+export function emptySummary(fields: Partial<ProxySummary> = {}): ProxySummary {
+  return {
+    provider: null,
+    model: null,
+    inputTokens: 0,
+    outputTokens: 0,
+    estimated: false,
+    errorCode: null,
+    ttfcMs: null,
+    attempts: 0,
+    ...fields,
+  };
+}
+
 /** Actor → supervisor: the upstream's whole response (non-streaming, or its error with a JSON body). */
 export interface ProxyResponse {
   t: "res";

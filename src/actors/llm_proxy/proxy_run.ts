@@ -10,7 +10,7 @@
 import type { HubError, SerializedError } from "@hub/errors";
 import { type Deployment, modelNotFound, toOpenAiError } from "../../llm_catalog/mod.ts";
 import type { Balancer } from "./balancer.ts";
-import type { FromActor, ProxyRequest, ProxySummary } from "./protocol.ts";
+import { emptySummary, type FromActor, type ProxyRequest, type ProxySummary } from "./protocol.ts";
 import { usageOf } from "./sse_filter.ts";
 import { clientClosed, pipeStream } from "./stream_pipe.ts";
 import {
@@ -46,16 +46,7 @@ export class ProxyRun {
   /** Aborted when the client goes away (or the actor stops). */
   readonly #client: AbortSignal;
   readonly #started: number;
-  readonly #summary: ProxySummary = {
-    provider: null,
-    model: null,
-    inputTokens: 0,
-    outputTokens: 0,
-    estimated: false,
-    errorCode: null,
-    ttfcMs: null,
-    attempts: 0,
-  };
+  readonly #summary: ProxySummary = emptySummary();
 
   constructor(ctx: ProxyRunContext, req: ProxyRequest, client: AbortSignal) {
     this.#ctx = ctx;

@@ -1,5 +1,10 @@
 import { deserializeError, type HubError, toHubError } from "@hub/errors";
-import type { ProxyFailure, ProxyResponse, ProxySummary } from "../../actors/llm_proxy/mod.ts";
+import {
+  emptySummary,
+  type ProxyFailure,
+  type ProxyResponse,
+  type ProxySummary,
+} from "../../actors/llm_proxy/mod.ts";
 import {
   estimateInputTokens,
   llmError,
@@ -137,16 +142,12 @@ export class ResponseBridge implements ProxySink {
 
   lost(error: HubError): void {
     this.#options.record.failed(error);
-    const summary: ProxySummary = {
-      provider: null,
-      model: null,
+    const summary = emptySummary({
       inputTokens: estimateInputTokens(this.#options.bodyLength),
-      outputTokens: 0,
       estimated: true,
       errorCode: toOpenAiError(error).body.error.code,
-      ttfcMs: null,
       attempts: 1,
-    };
+    });
     if (this.#state.name === "streaming") {
       return this.#failStream(toOpenAiError(error).body, summary);
     }

@@ -5,7 +5,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import type { ProxySummary } from "../../../src/actors/llm_proxy/mod.ts";
+import { emptySummary } from "../../../src/actors/llm_proxy/mod.ts";
 import {
   Catalog,
   type CatalogData,
@@ -61,16 +61,7 @@ const chatStream = (gateway: LlmGateway) =>
 Deno.test("proxyCall: a whole response after the stream started ends the stream with its error", async () => {
   const first = 'data: {"choices":[{"index":0,"delta":{"content":"a"}}]}\n\n';
   const error = toOpenAiError(llmError("internal", "Cannot proxy request: boom")).body;
-  const summary: ProxySummary = {
-    provider: null,
-    model: null,
-    inputTokens: 0,
-    outputTokens: 0,
-    estimated: true,
-    errorCode: "internal",
-    ttfcMs: null,
-    attempts: 0,
-  };
+  const summary = emptySummary({ estimated: true, errorCode: "internal" });
   // What the actor posts when `run` throws after the head went out.
   const { gateway, records } = fakeGateway((sink) => {
     sink.head(encoder.encode(first));
@@ -87,16 +78,7 @@ Deno.test("proxyCall: a whole response after the stream started ends the stream 
 
 Deno.test("proxyCall: a failure the actor reports after the stream started ends the stream in OpenAI's shape", async () => {
   const first = 'data: {"choices":[{"index":0,"delta":{"content":"a"}}]}\n\n';
-  const summary: ProxySummary = {
-    provider: null,
-    model: null,
-    inputTokens: 0,
-    outputTokens: 0,
-    estimated: true,
-    errorCode: "internal",
-    ttfcMs: null,
-    attempts: 0,
-  };
+  const summary = emptySummary({ estimated: true, errorCode: "internal" });
   const { gateway, records } = fakeGateway((sink) => {
     sink.head(encoder.encode(first));
     sink.failed({
@@ -114,16 +96,12 @@ Deno.test("proxyCall: a failure the actor reports after the stream started ends 
 });
 
 Deno.test("proxyCall: a failure before any byte is answered with its status and reason as code", async () => {
-  const summary: ProxySummary = {
+  const summary = emptySummary({
     provider: "local",
     model: "m",
-    inputTokens: 0,
-    outputTokens: 0,
-    estimated: false,
     errorCode: "upstream_timeout",
-    ttfcMs: null,
     attempts: 1,
-  };
+  });
   const { gateway, records } = fakeGateway((sink) =>
     sink.failed({
       t: "fail",
