@@ -17,6 +17,11 @@ export const DEFAULTS = {
     restart: { maxRestarts: 5, windowMs: 60_000, backoffBaseMs: 100, backoffMaxMs: 10_000 },
   },
   shutdownTimeoutMs: 10_000,
+  limits: {
+    perKey: { webSockets: 64, mcpSessions: 32, eventStreams: 32, calls: 128 },
+    /** A revocation made in another process closes open connections within this (plus the query). */
+    keyRecheckIntervalMs: 5000,
+  },
   llm: { poolSize: 1, timeoutMs: 60_000, cooldownMs: 30_000 },
   /** Where the master key is read from when `--master-key-file` is not given (Docker/Kubernetes secret). */
   masterKeyFile: "/run/secrets/hub_master_key",

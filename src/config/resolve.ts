@@ -54,7 +54,14 @@ export interface HubSettings {
     restart: { maxRestarts: number; windowMs: number; backoffBaseMs: number; backoffMaxMs: number };
   };
   shutdownTimeoutMs: number;
+  limits: LimitSettings;
   llm: LlmSettings;
+}
+
+/** Per-key caps and the re-check interval of open connections (config file `limits`). */
+export interface LimitSettings {
+  perKey: { webSockets: number; mcpSessions: number; eventStreams: number; calls: number };
+  keyRecheckIntervalMs: number;
 }
 
 /** The LLM gateway's settings (config file `llm`). */
@@ -138,6 +145,11 @@ export function resolveSettings(input: SettingsInput): HubSettings {
       restart: { ...DEFAULTS.actors.restart, ...fileActors.restart },
     },
     shutdownTimeoutMs: file.shutdown?.timeoutMs ?? DEFAULTS.shutdownTimeoutMs,
+    limits: {
+      perKey: { ...DEFAULTS.limits.perKey, ...file.limits?.perKey },
+      keyRecheckIntervalMs: file.limits?.keyRecheckIntervalMs ??
+        DEFAULTS.limits.keyRecheckIntervalMs,
+    },
     llm: {
       poolSize: file.llm?.poolSize ?? DEFAULTS.llm.poolSize,
       timeoutMs: file.llm?.timeoutMs ?? DEFAULTS.llm.timeoutMs,

@@ -105,6 +105,17 @@ export const CONFIG_SCHEMA = strict({
     })),
   })),
   shutdown: Type.Optional(strict({ timeoutMs: integer(0, 10 * MS_PER_MINUTE) })),
+  limits: Type.Optional(strict({
+    // What one API key may hold open at once; the hub-wide caps apply as well.
+    perKey: Type.Optional(strict({
+      webSockets: integer(1, 100_000),
+      mcpSessions: integer(1, 100_000),
+      eventStreams: integer(1, 100_000),
+      calls: integer(1, 100_000),
+    })),
+    // How often open connections re-check their key against the database.
+    keyRecheckIntervalMs: integer(100, MS_PER_MINUTE),
+  })),
   llm: Type.Optional(strict({
     poolSize: integer(1, 64),
     // Time to the upstream's first byte; past it the next deployment is tried.

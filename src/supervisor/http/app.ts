@@ -20,6 +20,7 @@ import { type AuthVariables, bearerAuth } from "./auth.ts";
 import { sendError } from "./errors.ts";
 import { requestIds, type RequestIdVariables } from "./request_id.ts";
 import { spokeRoutes, type SpokeServer } from "../spokes/mod.ts";
+import type { KeyLeases } from "../keys/key_leases.ts";
 
 /** What the HTTP app needs from the running hub. */
 export interface AppDeps {
@@ -40,6 +41,8 @@ export interface AppDeps {
   keepAliveMs?: number;
   /** Aborted at shutdown: every SSE stream ends. */
   streams?: AbortSignal;
+  /** Per-key caps of SSE streams (and the other surfaces, which hold it themselves). */
+  leases?: KeyLeases;
   bodyLimitBytes: number;
   dev: boolean;
   /** One info line per request (`hub.http.access`); true by default. Refusals are warned about either way. */
@@ -95,7 +98,14 @@ export function createApp(deps: AppDeps): Hono<HubEnv> {
   const api = new Hono<HubEnv>()
     .route("/", operationRoutes(deps.registry, deps.caller))
     .route("/", keyRoutes(deps.caller))
-    .route("/", eventRoutes(deps.pubsub, { keepAliveMs: deps.keepAliveMs, signal: deps.streams }))
+    .route(
+      "/",
+      eventRoutes(deps.pubsub, {
+        keepAliveMs: deps.keepAliveMs,
+        signal: deps.streams,
+        leases: deps.leases,
+      }),
+    )
     .route("/", openApiRoutes(deps.registry));
   if (deps.spokes) api.route("/", spokeRoutes(deps.spokes));
   const llm = deps.llm ?? (() => undefined);

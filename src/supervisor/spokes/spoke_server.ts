@@ -10,7 +10,8 @@ import type { Context } from "hono";
 import { type OperationLog, type OperationRegistry } from "@alkdev/operations";
 import { HubError } from "@hub/errors";
 import type { PubSub } from "@alkdev/pubsub";
-import { type ApiKeyVerifier, KEY_REVOKED, type VerifiedApiKey } from "../../auth/mod.ts";
+import { type ApiKeyVerifier, hasScope, KEY_REVOKED, type VerifiedApiKey } from "../../auth/mod.ts";
+import { KeyLeases, type Release } from "../keys/key_leases.ts";
 import {
   DEFAULT_MAX_FRAME_BYTES,
   FrameDecoder,
@@ -42,6 +43,8 @@ export interface SpokeServerOptions extends Partial<ConnectionSettings> {
   maxUnauthenticated?: number;
   /** Calls of one operation waiting for a spoke; default 256. */
   maxQueued?: number;
+  /** Per-key caps (`webSockets` applies here); default: the default caps. */
+  leases?: KeyLeases;
 }
 
 /** Counters of {@linkcode SpokeServer.stats}. */
@@ -76,6 +79,20 @@ const DEFAULTS: ConnectionSettings = {
   maxSubscriptions: 32,
 };
 
+/**
+ * Admits a verified key to `/ws`: it needs `spoke` (or `events`, to only
+ * subscribe), and one more socket under its per-key cap.
+ */
+function admit(key: VerifiedApiKey, leases: KeyLeases): Release {
+  if (!hasScope(key.scopes, "spoke") && !hasScope(key.scopes, "events")) {
+    throw new HubError(
+      "forbidden",
+      'Cannot open spoke connection: the API key needs the "spoke" or "events" scope',
+    );
+  }
+  return leases.acquire(key.id, "webSockets");
+}
+
 function bearerOf(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
   const match = /^Bearer\s+(\S+)$/i.exec(header);
@@ -93,6 +110,7 @@ export function createSpokeServer(options: SpokeServerOptions): SpokeServer {
   }
   const maxConnections = options.maxConnections ?? 10_000;
   const maxUnauthenticated = options.maxUnauthenticated ?? 256;
+  const leases = options.leases ?? new KeyLeases();
   const { log, pubsub, registry } = options;
   const connections = new Set<SpokeConnection>();
   const counters = { malformed: 0, oversized: 0, slowConsumer: 0, unknownResults: 0 };
@@ -115,6 +133,7 @@ export function createSpokeServer(options: SpokeServerOptions): SpokeServer {
     metadata: (keyId) => options.keyMetadata?.(keyId) ?? Promise.resolve({}),
     registryCheck: { registry, offered: (name) => pool.offered(name) },
     forget: (connection) => connections.delete(connection),
+    admit: (key) => admit(key, leases),
     count: (counter) => void (counters[counter] += 1),
   };
 
@@ -205,13 +224,22 @@ export function createSpokeServer(options: SpokeServerOptions): SpokeServer {
           `Cannot open spoke connection: ${maxUnauthenticated} connections are still authenticating`,
         );
       }
+      // Refused before the upgrade, so the client sees the status (403, 429) and the message.
+      const release = key && admit(key, leases);
       // Read before the upgrade: afterwards the request is gone and remoteAddr throws.
       const remote = (c.env as { remoteAddr?: Deno.NetAddr } | undefined)?.remoteAddr?.hostname;
-      const { socket, response } = Deno.upgradeWebSocket(c.req.raw, {
-        ...(offered.length > 0 ? { protocol: SUBPROTOCOL } : {}),
-        idleTimeout: 0, // the protocol's own heartbeats decide
-      });
-      connections.add(new SpokeConnection(socket, host, key, remote));
+      let upgraded;
+      try {
+        upgraded = Deno.upgradeWebSocket(c.req.raw, {
+          ...(offered.length > 0 ? { protocol: SUBPROTOCOL } : {}),
+          idleTimeout: 0, // the protocol's own heartbeats decide
+        });
+      } catch (error) {
+        release?.();
+        throw error;
+      }
+      const { socket, response } = upgraded;
+      connections.add(new SpokeConnection(socket, host, { key, release, remoteAddress: remote }));
       return response;
     },
     list() {

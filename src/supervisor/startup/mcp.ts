@@ -4,6 +4,7 @@ import { logger } from "../../logging/mod.ts";
 import { VERSION } from "../../version.ts";
 import type { HubEvents } from "../events.ts";
 import { createMcpEndpoint, type McpEndpoint } from "../http/mcp/mod.ts";
+import type { KeyLeases } from "../keys/key_leases.ts";
 import type { OperationsCore } from "../operations/mod.ts";
 
 /** The MCP endpoint and its link to key revocations. */
@@ -13,11 +14,16 @@ export interface McpParts {
 }
 
 /** Creates `/mcp` over the hub's operations; a revoked key's sessions close at once. */
-export function startMcp(core: OperationsCore, pubsub: PubSub<HubEvents>): McpParts {
+export function startMcp(
+  core: OperationsCore,
+  options: { pubsub: PubSub<HubEvents>; leases?: KeyLeases },
+): McpParts {
+  const { pubsub } = options;
   const endpoint = createMcpEndpoint({
     registry: core.registry,
     caller: core.caller,
     serverInfo: { name: "alk hub", version: VERSION },
+    leases: options.leases,
   });
   const log = logger("mcp");
   const revocations = pubsub.subscribe(KEY_REVOKED);

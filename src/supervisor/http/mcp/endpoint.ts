@@ -18,6 +18,7 @@ import {
 import { HubError } from "@hub/errors";
 import { logger } from "../../../logging/mod.ts";
 import type { HubEnv } from "../app.ts";
+import { KeyLeases } from "../../keys/key_leases.ts";
 import { INVALID_REQUEST, PARSE_ERROR, sendJsonRpcError } from "./_jsonrpc_error.ts";
 import { McpSession } from "./session.ts";
 import type { McpServerInfo } from "./tool_server.ts";
@@ -36,6 +37,8 @@ export interface McpEndpointOptions {
   idleTimeoutMs?: number;
   /** Deadline of each tool call; default: the caller's. */
   callTimeoutMs?: number;
+  /** Per-key caps (`mcpSessions` applies here); default: the default caps. */
+  leases?: KeyLeases;
   log?: OperationLog;
 }
 
@@ -62,6 +65,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     throw new RangeError(`Invalid idleTimeoutMs ${idleTimeoutMs}: must be > 0`);
   }
   const log = options.log ?? logger("mcp");
+  const leases = options.leases ?? new KeyLeases();
   const sessions = new Map<string, McpSession>();
   let closed = false;
 
@@ -121,6 +125,12 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       );
     }
     const apiKey = c.var.apiKey;
+    let release;
+    try {
+      release = leases.acquire(apiKey.id, "mcpSessions");
+    } catch (error) {
+      return sendJsonRpcError(c, error as HubError);
+    }
     const session = new McpSession({
       registry: options.registry,
       caller: options.caller,
@@ -130,7 +140,10 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       keyId: apiKey.id,
       idleTimeoutMs,
       log,
-      onClosed: (done) => sessions.delete(done.id),
+      onClosed: (done) => {
+        sessions.delete(done.id);
+        release();
+      },
     });
     sessions.set(session.id, session);
     try {

@@ -3,6 +3,7 @@ import { streamSSE } from "hono/streaming";
 import type { PubSub } from "@alkdev/pubsub";
 import { KEY_REVOKED, REVOKED_KEY_MESSAGE } from "../../../auth/mod.ts";
 import type { HubEvents } from "../../events.ts";
+import { KeyLeases } from "../../keys/key_leases.ts";
 import type { HubEnv } from "../app.ts";
 import { methodNotAllowed } from "../errors.ts";
 import { parseTopics } from "./topic_access.ts";
@@ -13,6 +14,8 @@ export interface EventRoutesOptions {
   keepAliveMs?: number;
   /** Ends every stream when aborted (shutdown), so the server can drain. */
   signal?: AbortSignal;
+  /** Per-key caps (`eventStreams` applies here); default: the default caps. */
+  leases?: KeyLeases;
 }
 
 /**
@@ -26,18 +29,22 @@ export function eventRoutes(
   options: EventRoutesOptions = {},
 ): Hono<HubEnv> {
   const keepAliveMs = options.keepAliveMs ?? 15_000;
+  const leases = options.leases ?? new KeyLeases();
   const routes = new Hono<HubEnv>();
   routes.get("/events", (c) => {
     const topics = parseTopics(c.req.queries("topic") ?? [], c.var.apiKey.scopes);
     c.header("Cache-Control", "no-cache");
     c.header("X-Accel-Buffering", "no");
     const keyId = c.var.apiKey.id;
+    // Taken before the stream starts, so a refusal is a plain 429 with the coded error.
+    const release = leases.acquire(keyId, "eventStreams");
     return streamSSE(c, async (stream) => {
       const subscriptions = topics.map(({ type, id }) => pubsub.subscribe(type, id));
       // A revoked key loses its open streams too, not only its next request.
       const revoked = pubsub.subscribe(KEY_REVOKED, keyId);
       const done = Promise.withResolvers<void>();
       const close = () => {
+        release();
         for (const subscription of [...subscriptions, revoked]) void subscription.return();
         done.resolve();
       };
