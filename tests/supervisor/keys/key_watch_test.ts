@@ -1,9 +1,5 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-// @ts-types="@modelcontextprotocol/sdk/client/index"
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-// @ts-types="@modelcontextprotocol/sdk/client/streamableHttp"
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { listen } from "@alkdev/operations";
 import { createPubSub } from "@alkdev/pubsub";
 import { ApiKeyService, KEY_REVOKED } from "../../../src/auth/mod.ts";
@@ -12,47 +8,11 @@ import { watchOpenKeys } from "../../../src/supervisor/keys/key_watch.ts";
 import { waitFor } from "../../helpers/wait_for.ts";
 import { withHub } from "../../helpers/hub.ts";
 import { rawSocket } from "../spokes/_rig.ts";
+import { mcpWithStream, within } from "./_streams.ts";
 
 const RECHECK_MS = 200;
 // The documented bound is one interval plus one query; the wait allows far more on a loaded machine.
 const BOUND_MS = 10_000;
-
-/** The official MCP client, and a promise that resolves when its GET event stream ends. */
-async function mcpWithStream(url: string, key: string) {
-  const streamOpen = Promise.withResolvers<void>();
-  const streamEnded = Promise.withResolvers<void>();
-  const transport = new StreamableHTTPClientTransport(new URL("/mcp", url), {
-    requestInit: { headers: { authorization: `Bearer ${key}` } },
-    reconnectionOptions: {
-      maxRetries: 0,
-      initialReconnectionDelay: 10,
-      maxReconnectionDelay: 10,
-      reconnectionDelayGrowFactor: 1,
-    },
-    fetch: async (input, init) => {
-      const response = await fetch(input, init);
-      if (init?.method !== "GET" || !response.ok || !response.body) return response;
-      const [mine, watched] = response.body.tee();
-      streamOpen.resolve();
-      (async () => {
-        for await (const _ of watched) { /* drain */ }
-      })().catch(() => {}).finally(() => streamEnded.resolve());
-      return new Response(mine, response);
-    },
-  });
-  const client = new Client({ name: "key-watch", version: "0.0.0" });
-  await client.connect(transport);
-  await streamOpen.promise;
-  return { client, streamEnded: streamEnded.promise };
-}
-
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout>;
-  const late = new Promise<never>((_, reject) =>
-    timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms)
-  );
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
-}
 
 Deno.test("hub: a key revoked by another process loses its spoke socket, SSE stream and MCP session", async () => {
   const dir = await Deno.makeTempDir();

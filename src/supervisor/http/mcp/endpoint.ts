@@ -19,6 +19,7 @@ import { HubError } from "@hub/errors";
 import { logger } from "../../../logging/mod.ts";
 import type { HubEnv } from "../app.ts";
 import { KeyLeases } from "../../keys/key_leases.ts";
+import { onKeyExpiry } from "../../keys/key_expiry.ts";
 import { INVALID_REQUEST, PARSE_ERROR, sendJsonRpcError } from "./_jsonrpc_error.ts";
 import { McpSession } from "./session.ts";
 import type { McpServerInfo } from "./tool_server.ts";
@@ -143,9 +144,15 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       onClosed: (done) => {
         sessions.delete(done.id);
         release();
+        cancelExpiry();
       },
     });
     sessions.set(session.id, session);
+    // An open GET stream keeps a session alive past its idle timeout, but never past its key.
+    const cancelExpiry = onKeyExpiry(apiKey.expiresAt, () => {
+      log.info("Closing MCP session {id}: its API key expired", { id: session.id });
+      session.close().catch(() => {});
+    });
     try {
       await session.connect();
       const response = await session.handle(c, body);
