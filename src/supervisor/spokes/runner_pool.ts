@@ -337,7 +337,6 @@ export class RunnerPool {
       }
     }
     if (!best) return false;
-    const { request } = job;
     job.offer = best;
     job.attempts += 1;
     best.inFlight += 1;

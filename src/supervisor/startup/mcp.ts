@@ -10,7 +10,8 @@ import type { OperationsCore } from "../operations/mod.ts";
 /** The MCP endpoint and its link to key revocations. */
 export interface McpParts {
   readonly endpoint: McpEndpoint;
-  close(): Promise<void>;
+  /** Stops serving; running calls get up to `graceMs` to finish before the sessions close. */
+  close(options?: { graceMs?: number }): Promise<void>;
 }
 
 /** Creates `/mcp` over the hub's operations; a revoked key's sessions close at once. */
@@ -39,9 +40,9 @@ export function startMcp(
   })().catch((error) => log.error("MCP revocation listener stopped: {error}", { error }));
   return {
     endpoint,
-    async close() {
+    async close(options) {
       await revocations.return();
-      await endpoint.close();
+      await endpoint.close(options);
     },
   };
 }

@@ -48,8 +48,12 @@ export interface McpEndpoint {
   handle(c: Context<HubEnv>): Promise<Response>;
   /** Closes every session of one API key (when it is revoked). */
   closeKeySessions(keyId: string): Promise<void>;
-  /** Closes every session and stops serving; open event streams end, so shutdown cannot hang. */
-  close(): Promise<void>;
+  /**
+   * Stops serving (new requests get `unavailable`), lets running calls finish
+   * for up to `graceMs` (default 0), then closes every session: open event
+   * streams end, so shutdown cannot hang.
+   */
+  close(options?: { graceMs?: number }): Promise<void>;
   sessionCount(): number;
 }
 
@@ -209,9 +213,17 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       const ofKey = [...sessions.values()].filter((session) => session.keyId === keyId);
       await Promise.all(ofKey.map((session) => session.close()));
     },
-    async close() {
+    async close({ graceMs = 0 } = {}) {
       closed = true;
       stopWatching();
+      if (graceMs > 0 && sessions.size > 0) {
+        // A call a spoke is finishing should be answered, not cut at the last moment.
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const deadline = new Promise<void>((resolve) => timer = setTimeout(resolve, graceMs));
+        const running = Promise.all([...sessions.values()].map((session) => session.idle()));
+        await Promise.race([running, deadline]);
+        clearTimeout(timer);
+      }
       await Promise.all([...sessions.values()].map((session) => session.close()));
     },
     sessionCount: () => sessions.size,
