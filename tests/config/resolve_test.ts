@@ -128,6 +128,18 @@ const CASES: Case[] = [
   },
 ];
 
+Deno.test("resolveSettings() limits: a file's per-key caps replace only the defaults they name", () => {
+  const settings = resolveSettings({
+    flags: {},
+    env: {},
+    file: { limits: { perKey: { webSockets: 2 }, keyRecheckIntervalMs: 250 } },
+  });
+  assert.deepEqual(settings.limits, {
+    perKey: { webSockets: 2, mcpSessions: 32, eventStreams: 32, calls: 128 },
+    keyRecheckIntervalMs: 250,
+  });
+});
+
 Deno.test("resolveSettings() precedence: flag > environment > file > default", async (t) => {
   for (const c of CASES) {
     await t.step(c.setting, () => {
@@ -174,6 +186,10 @@ Deno.test("resolveSettings() precedence: flag > environment > file > default", a
       bodyLimitBytes: 1_048_576,
       actors: DEFAULTS.actors,
       shutdownTimeoutMs: 10_000,
+      limits: {
+        perKey: { webSockets: 64, mcpSessions: 32, eventStreams: 32, calls: 128 },
+        keyRecheckIntervalMs: 5000,
+      },
       llm: { poolSize: 1, timeoutMs: 60_000, cooldownMs: 30_000, providers: [], aliases: {} },
     });
   });
