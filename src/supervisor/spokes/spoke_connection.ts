@@ -15,7 +15,7 @@ import {
   toHubError,
 } from "@hub/errors";
 import type { PubSub } from "@alkdev/pubsub";
-import type { VerifiedApiKey } from "../../auth/mod.ts";
+import { REVOKED_KEY_MESSAGE, type VerifiedApiKey } from "../../auth/mod.ts";
 import {
   encodeMessage,
   type FrameDecoder,
@@ -43,6 +43,8 @@ export interface ConnectionHost {
   registryCheck: Omit<Parameters<typeof checkRegistration>[1], "scopes" | "metadata">;
   /** The connection is gone. */
   forget(connection: SpokeConnection): void;
+  /** True when `keyId` was revoked since this hub started listening (bounded memory). */
+  revoked(keyId: string): boolean;
   /** Admits a key that authenticated with its first frame (scope, per-key cap); throws if refused. */
   admit(key: VerifiedApiKey): () => void;
   count(counter: "malformed" | "oversized" | "slowConsumer" | "unknownResults"): void;
@@ -205,6 +207,12 @@ export class SpokeConnection implements Runner {
 
   #authenticated(key: VerifiedApiKey): void {
     clearTimeout(this.#authTimer);
+    // Verified before a revocation that arrived while this socket was opening or the
+    // verification ran: the revocation listener could not see this connection's key yet.
+    if (this.#host.revoked(key.id)) {
+      this.#key = key;
+      return this.close("unauthorized", REVOKED_KEY_MESSAGE);
+    }
     this.#key = key;
     this.#state = "open";
     const { settings } = this.#host;

@@ -79,6 +79,23 @@ const DEFAULTS: ConnectionSettings = {
   maxSubscriptions: 32,
 };
 
+/** How many recent revocations are remembered; the oldest go first. */
+const RECENT_REVOCATIONS = 10_000;
+
+/** A set that forgets its oldest entries past `max`. */
+class RecentSet {
+  readonly #items = new Set<string>();
+  constructor(readonly max: number) {}
+  add(item: string): void {
+    this.#items.delete(item);
+    if (this.#items.size >= this.max) this.#items.delete(this.#items.values().next().value!);
+    this.#items.add(item);
+  }
+  has(item: string): boolean {
+    return this.#items.has(item);
+  }
+}
+
 /**
  * Admits a verified key to `/ws`: it needs `spoke` (or `events`, to only
  * subscribe), and one more socket under its per-key cap.
@@ -123,6 +140,10 @@ export function createSpokeServer(options: SpokeServerOptions): SpokeServer {
   });
   let closed = false;
 
+  // Revocations seen lately, for keys verified before the revocation but not yet on a
+  // connection (the socket not open yet, the auth frame's verification still running).
+  const recentlyRevoked = new RecentSet(RECENT_REVOCATIONS);
+
   const host: ConnectionHost = {
     pool,
     pubsub,
@@ -133,6 +154,7 @@ export function createSpokeServer(options: SpokeServerOptions): SpokeServer {
     metadata: (keyId) => options.keyMetadata?.(keyId) ?? Promise.resolve({}),
     registryCheck: { registry, offered: (name) => pool.offered(name) },
     forget: (connection) => connections.delete(connection),
+    revoked: (keyId) => recentlyRevoked.has(keyId),
     admit: (key) => admit(key, leases),
     count: (counter) => void (counters[counter] += 1),
   };
@@ -168,6 +190,7 @@ export function createSpokeServer(options: SpokeServerOptions): SpokeServer {
     for await (const event of revocations) {
       const keyId = (event.payload as { keyId?: unknown } | null)?.keyId;
       if (typeof keyId !== "string") continue;
+      recentlyRevoked.add(keyId);
       for (const connection of [...connections]) {
         if (connection.keyId === keyId) {
           connection.close("unauthorized", "API key has been revoked");

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import Type from "typebox";
-import { defineOperation } from "@alkdev/operations";
+import { defineOperation, listen } from "@alkdev/operations";
 import { ERROR_MAP, HubError } from "@hub/errors";
 import { connectSpoke } from "../../../src/spoke/mod.ts";
-import type { ApiKeyVerifier } from "../../../src/auth/mod.ts";
+import { type ApiKeyVerifier, KEY_REVOKED } from "../../../src/auth/mod.ts";
 import { gate, KEYS, rawSocket, withRig } from "./_rig.ts";
 
 const op = (name: string) =>
@@ -422,6 +422,27 @@ Deno.test("an upgrade still verifying its key when close() begins is refused", a
     await closing;
     late.ws.close();
     await late.closed;
+  }, { verifier: held.verifier });
+});
+
+Deno.test("a key revoked while its auth frame is being verified does not survive on that socket", async () => {
+  const held = heldVerifier(1);
+  await withRig(async (rig) => {
+    const socket = await rawSocket(rig.wsUrl);
+    socket.send({ type: "auth", id: "a", payload: { apiKey: KEYS.spoke.token } });
+    await held.entered;
+    // Our own listener joins after the spoke server's, so once it has the event the server has too.
+    const seen = gate();
+    const listening = listen(rig.pubsub, KEY_REVOKED, () => seen.resolve());
+    rig.pubsub.publish(KEY_REVOKED, KEYS.spoke.key.id, { keyId: KEYS.spoke.key.id });
+    await seen.promise;
+    await listening.close();
+    held.release();
+    // Before the fix the verification's stale answer got a welcome and the socket stayed open.
+    const closed = await socket.closed;
+    assert.equal(closed.code, 4401);
+    assert.match(closed.reason, /revoked/);
+    assert.equal(rig.spokes.stats().connections, 0);
   }, { verifier: held.verifier });
 });
 
