@@ -248,6 +248,10 @@ Deno.test("hub: at shutdown an in-flight HTTP call to a spoke operation is answe
     });
     const requested = await spoke.next("call.requested");
     const stopped = hub.stop();
+    // While it drains, a new request is answered 503, not refused at the socket.
+    const during = await request("/api/v1/operations");
+    assert.equal(during.status, 503);
+    assert.equal((await during.json()).error.code, "unavailable");
     // The spoke did the work and answers while the hub drains.
     spoke.send({
       type: "call.responded",
