@@ -10,6 +10,7 @@ export const DEFAULTS = {
   /** One line per HTTP request, at info level. */
   accessLog: true,
   bodyLimitBytes: 1024 * 1024,
+  bodyTimeoutMs: 30_000,
   actors: {
     heartbeatIntervalMs: 1000,
     heartbeatTimeoutMs: 5000,

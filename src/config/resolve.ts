@@ -47,6 +47,8 @@ export interface HubSettings {
   /** One info line per HTTP request on the `hub.http.access` logger. */
   accessLog: boolean;
   bodyLimitBytes: number;
+  /** A request body not received in full this long after its headers is cut (400). */
+  bodyTimeoutMs: number;
   actors: {
     heartbeatIntervalMs: number;
     heartbeatTimeoutMs: number;
@@ -139,6 +141,7 @@ export function resolveSettings(input: SettingsInput): HubSettings {
     accessLog: pick(flags.accessLog, "--no-access-log", "HUB_ACCESS_LOG", parseBoolean) ??
       file.log?.access ?? DEFAULTS.accessLog,
     bodyLimitBytes: file.server?.bodyLimitBytes ?? DEFAULTS.bodyLimitBytes,
+    bodyTimeoutMs: file.server?.bodyTimeoutMs ?? DEFAULTS.bodyTimeoutMs,
     actors: {
       ...DEFAULTS.actors,
       ...fileActors,

@@ -81,6 +81,8 @@ export const CONFIG_SCHEMA = strict({
     // Below 1 KiB not even a small operation call fits; above 1 GiB a single
     // request could exhaust the process.
     bodyLimitBytes: integer(1024, 1024 ** 3),
+    // How long a request body may take to arrive in full, from the end of its headers.
+    bodyTimeoutMs: integer(1000, 10 * MS_PER_MINUTE),
   })),
   dataDir: text(),
   development: Type.Optional(Type.Boolean()),

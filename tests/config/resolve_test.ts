@@ -184,6 +184,7 @@ Deno.test("resolveSettings() precedence: flag > environment > file > default", a
       logFormat: "json",
       accessLog: true,
       bodyLimitBytes: 1_048_576,
+      bodyTimeoutMs: 30_000,
       actors: DEFAULTS.actors,
       shutdownTimeoutMs: 10_000,
       limits: {

@@ -84,6 +84,7 @@ export function buildApp(options: BuildAppOptions): BuiltApp {
     spokes,
     verifier,
     bodyLimitBytes: settings.bodyLimitBytes,
+    bodyTimeoutMs: settings.bodyTimeoutMs,
     dev: settings.dev,
     accessLog: settings.accessLog,
     llm: options.llm,
