@@ -10,6 +10,7 @@ export const DEFAULTS = {
   /** One line per HTTP request, at info level. */
   accessLog: true,
   bodyLimitBytes: 1024 * 1024,
+  bodyTimeoutMs: 30_000,
   actors: {
     heartbeatIntervalMs: 1000,
     heartbeatTimeoutMs: 5000,
@@ -21,6 +22,11 @@ export const DEFAULTS = {
   database: { connectTimeoutMs: 5000, statementTimeoutMs: 5000 },
   /** A limiter script takes well under a millisecond; 500 ms is a Redis that is not answering. */
   redisCommandTimeoutMs: 500,
+  limits: {
+    perKey: { webSockets: 64, mcpSessions: 32, eventStreams: 32, calls: 128 },
+    /** A revocation made in another process closes open connections within this (plus the query). */
+    keyRecheckIntervalMs: 5000,
+  },
   llm: { poolSize: 1, timeoutMs: 60_000, cooldownMs: 30_000 },
   /** Where the master key is read from when `--master-key-file` is not given (Docker/Kubernetes secret). */
   masterKeyFile: "/run/secrets/hub_master_key",

@@ -48,6 +48,7 @@ export {
 export {
   type CliFlags,
   type HubSettings,
+  type LimitSettings,
   type LlmProviderConfig,
   type LlmSettings,
   resolveConfigPath,

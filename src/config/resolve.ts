@@ -49,6 +49,8 @@ export interface HubSettings {
   /** One info line per HTTP request on the `hub.http.access` logger. */
   accessLog: boolean;
   bodyLimitBytes: number;
+  /** A request body not received in full this long after its headers is cut (400). */
+  bodyTimeoutMs: number;
   actors: {
     heartbeatIntervalMs: number;
     heartbeatTimeoutMs: number;
@@ -58,7 +60,14 @@ export interface HubSettings {
   shutdownTimeoutMs: number;
   /** PostgreSQL timeouts (config file `database`); PGlite ignores them. */
   database: { connectTimeoutMs: number; statementTimeoutMs: number };
+  limits: LimitSettings;
   llm: LlmSettings;
+}
+
+/** Per-key caps and the re-check interval of open connections (config file `limits`). */
+export interface LimitSettings {
+  perKey: { webSockets: number; mcpSessions: number; eventStreams: number; calls: number };
+  keyRecheckIntervalMs: number;
 }
 
 /** The LLM gateway's settings (config file `llm`). */
@@ -137,6 +146,7 @@ export function resolveSettings(input: SettingsInput): HubSettings {
     accessLog: pick(flags.accessLog, "--no-access-log", "HUB_ACCESS_LOG", parseBoolean) ??
       file.log?.access ?? DEFAULTS.accessLog,
     bodyLimitBytes: file.server?.bodyLimitBytes ?? DEFAULTS.bodyLimitBytes,
+    bodyTimeoutMs: file.server?.bodyTimeoutMs ?? DEFAULTS.bodyTimeoutMs,
     actors: {
       ...DEFAULTS.actors,
       ...fileActors,
@@ -147,6 +157,11 @@ export function resolveSettings(input: SettingsInput): HubSettings {
       connectTimeoutMs: file.database?.connectTimeoutMs ?? DEFAULTS.database.connectTimeoutMs,
       statementTimeoutMs: file.database?.statementTimeoutMs ??
         DEFAULTS.database.statementTimeoutMs,
+    },
+    limits: {
+      perKey: { ...DEFAULTS.limits.perKey, ...file.limits?.perKey },
+      keyRecheckIntervalMs: file.limits?.keyRecheckIntervalMs ??
+        DEFAULTS.limits.keyRecheckIntervalMs,
     },
     llm: {
       poolSize: file.llm?.poolSize ?? DEFAULTS.llm.poolSize,

@@ -81,6 +81,8 @@ export const CONFIG_SCHEMA = strict({
     // Below 1 KiB not even a small operation call fits; above 1 GiB a single
     // request could exhaust the process.
     bodyLimitBytes: integer(1024, 1024 ** 3),
+    // How long a request body may take to arrive in full, from the end of its headers.
+    bodyTimeoutMs: integer(1000, 10 * MS_PER_MINUTE),
   })),
   dataDir: text(),
   development: Type.Optional(Type.Boolean()),
@@ -115,6 +117,17 @@ export const CONFIG_SCHEMA = strict({
     })),
   })),
   shutdown: Type.Optional(strict({ timeoutMs: integer(0, 10 * MS_PER_MINUTE) })),
+  limits: Type.Optional(strict({
+    // What one API key may hold open at once; the hub-wide caps apply as well.
+    perKey: Type.Optional(strict({
+      webSockets: integer(1, 100_000),
+      mcpSessions: integer(1, 100_000),
+      eventStreams: integer(1, 100_000),
+      calls: integer(1, 100_000),
+    })),
+    // How often open connections re-check their key against the database.
+    keyRecheckIntervalMs: integer(100, MS_PER_MINUTE),
+  })),
   llm: Type.Optional(strict({
     poolSize: integer(1, 64),
     // Time to the upstream's first byte; past it the next deployment is tried.

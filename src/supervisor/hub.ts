@@ -8,6 +8,7 @@ import { type ApiKeyService, ensureBootstrapAdminKey } from "../auth/mod.ts";
 import { type AuthParts, startAuth } from "./startup/auth.ts";
 import { buildApp } from "./startup/app.ts";
 import type { McpParts } from "./startup/mcp.ts";
+import type { KeyWatch } from "./keys/key_watch.ts";
 import { type OperationsParts, startOperations } from "./operations/mod.ts";
 import { type CliFlags, type HubSettings, type KeyRing, loadSettings } from "../config/mod.ts";
 import { logger, setupLogging } from "../logging/mod.ts";
@@ -89,6 +90,7 @@ interface Parts {
   spokes?: SpokeServer;
   /** Aborted at shutdown: ends every SSE stream. */
   streams?: AbortController;
+  keyWatch?: KeyWatch;
   lock?: DataDirLock;
 }
 
@@ -148,11 +150,13 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         health,
         refusal,
         auth: () => parts.auth!,
+        activeKeyIds: () => parts.auth?.service.list().then((keys) => keys.map((key) => key.id)),
         llm: () => parts.llm,
         spokes: options.spokes,
         sseKeepAliveMs: options.sseKeepAliveMs,
       }));
     ({ mcp: parts.mcp, spokes: parts.spokes, streams: parts.streams } = built);
+    parts.keyWatch = built.keyWatch;
     const { core, app } = built;
     parts.listener = await progress.run("start-listener", async () => {
       const listener = listen(settings.host, settings.port, app.fetch);
@@ -249,14 +253,28 @@ function logConfigSource(path: string | undefined): void {
   else log.info("Loaded config file {path}", { path: resolve(path) });
 }
 
-/** Stop order: stop accepting HTTP, drain actors, then close Redis and storage. */
+/**
+ * Stop order: refuse new requests (the phase), end event streams, drain HTTP
+ * (in-flight requests and MCP calls finish up to the deadline) while spokes
+ * are still connected, then close spokes, actors, Redis and storage.
+ */
 async function stopParts(parts: Parts, timeoutMs: number): Promise<void> {
   const steps: Array<[string, (() => Promise<unknown>) | undefined]> = [
-    // MCP sessions and SSE streams stay open: end them first, or the listener waits out its deadline.
-    ["close MCP sessions", parts.mcp && (() => parts.mcp!.close())],
-    ["close spoke connections", parts.spokes && (() => parts.spokes!.close())],
+    [
+      "stop re-checking open keys",
+      parts.keyWatch && (() => Promise.resolve(parts.keyWatch!.close())),
+    ],
+    // SSE streams never end on their own: end them first, or the listener waits out its deadline.
     ["close event streams", parts.streams && (() => Promise.resolve(parts.streams!.abort()))],
-    ["close the listener", parts.listener && (() => parts.listener!.close(timeoutMs))],
+    // In parallel: MCP GET streams hold the listener until their sessions close, and the
+    // sessions close once their running calls are answered (or the deadline passes).
+    ["drain HTTP requests and MCP sessions", () =>
+      Promise.all([
+        parts.mcp?.close({ graceMs: timeoutMs }),
+        parts.listener?.close(timeoutMs),
+      ])],
+    // Only now: a spoke finishing a call drained above must still be there to answer it.
+    ["close spoke connections", parts.spokes && (() => parts.spokes!.close())],
     ["stop operations", parts.operations && (() => parts.operations!.close())],
     ["stop actors", parts.actors && (() => parts.actors!.shutdown({ timeoutMs }))],
     // After the actors: requests they were finishing still leave their usage records.

@@ -133,6 +133,18 @@ const CASES: Case[] = [
   },
 ];
 
+Deno.test("resolveSettings() limits: a file's per-key caps replace only the defaults they name", () => {
+  const settings = resolveSettings({
+    flags: {},
+    env: {},
+    file: { limits: { perKey: { webSockets: 2 }, keyRecheckIntervalMs: 250 } },
+  });
+  assert.deepEqual(settings.limits, {
+    perKey: { webSockets: 2, mcpSessions: 32, eventStreams: 32, calls: 128 },
+    keyRecheckIntervalMs: 250,
+  });
+});
+
 Deno.test("resolveSettings() precedence: flag > environment > file > default", async (t) => {
   for (const c of CASES) {
     await t.step(c.setting, () => {
@@ -187,9 +199,14 @@ Deno.test("resolveSettings() precedence: flag > environment > file > default", a
       logFormat: "json",
       accessLog: true,
       bodyLimitBytes: 1_048_576,
+      bodyTimeoutMs: 30_000,
       actors: DEFAULTS.actors,
       shutdownTimeoutMs: 10_000,
       database: { connectTimeoutMs: 5000, statementTimeoutMs: 5000 },
+      limits: {
+        perKey: { webSockets: 64, mcpSessions: 32, eventStreams: 32, calls: 128 },
+        keyRecheckIntervalMs: 5000,
+      },
       llm: { poolSize: 1, timeoutMs: 60_000, cooldownMs: 30_000, providers: [], aliases: {} },
     });
   });

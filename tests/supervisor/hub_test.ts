@@ -5,6 +5,7 @@ import { startHub, StartupError } from "../../src/supervisor/mod.ts";
 import { acquireDataDirLock } from "../../src/storage/mod.ts";
 import { freshPglite, freshPostgres } from "../helpers/db.ts";
 import { withHub } from "../helpers/hub.ts";
+import { rawSocket } from "./spokes/_rig.ts";
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from "../helpers/services.ts";
 import { fixtureActor, waitForState, withSystem } from "./actors/_helpers.ts";
 
@@ -216,4 +217,53 @@ Deno.test("hub: stop() ends open SSE streams at once, and a second stop() waits 
     await hub.stop();
     await Deno.remove(dataDir, { recursive: true });
   }
+});
+
+Deno.test("hub: at shutdown an in-flight HTTP call to a spoke operation is answered before spokes close", async () => {
+  await withHub(async (hub, { request }) => {
+    const { key } = await hub.keys.create({ name: "drain-spoke", scopes: ["spoke"] }, {
+      via: "system",
+    });
+    const spoke = await rawSocket(hub.url.replace(/^http/, "ws") + "/ws", key);
+    await spoke.next("welcome");
+    const slow = {
+      name: "lab.slow",
+      kind: "mutation",
+      description: "Answers when the test says so",
+      input: { type: "object", properties: {} },
+      output: { type: "object", properties: { done: { type: "boolean" } }, required: ["done"] },
+      access: { scopes: [] },
+    };
+    spoke.send({
+      type: "register",
+      id: "r",
+      payload: { protocol: 1, name: "slow", version: "1", maxInFlight: 1, operations: [slow] },
+    });
+    await spoke.next("registered");
+
+    const answer = request("/api/v1/operations/lab.slow", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
+    const requested = await spoke.next("call.requested");
+    const stopped = hub.stop();
+    // While it drains, a new request is answered 503, not refused at the socket.
+    const during = await request("/api/v1/operations");
+    assert.equal(during.status, 503);
+    assert.equal((await during.json()).error.code, "unavailable");
+    // The spoke did the work and answers while the hub drains.
+    spoke.send({
+      type: "call.responded",
+      id: "c",
+      payload: { requestId: requested.payload.requestId, output: { done: true } },
+    });
+    const response = await answer;
+    const body = await response.json();
+    assert.equal(response.status, 200, JSON.stringify(body));
+    assert.deepEqual(body.output ?? body, { done: true });
+    await stopped;
+    // Closed after the drain, as going away.
+    assert.equal((await spoke.closed).code, 1001);
+  });
 });

@@ -16,10 +16,12 @@ import { openApiRoutes } from "./routes/openapi.ts";
 import { operationRoutes } from "./routes/operations.ts";
 import type { HealthReport } from "../health.ts";
 import { accessLog } from "./access_log.ts";
+import { bodyReadTimeout } from "./body_timeout.ts";
 import { type AuthVariables, bearerAuth } from "./auth.ts";
 import { sendError } from "./errors.ts";
 import { requestIds, type RequestIdVariables } from "./request_id.ts";
 import { spokeRoutes, type SpokeServer } from "../spokes/mod.ts";
+import type { KeyLeases } from "../keys/key_leases.ts";
 
 /** What the HTTP app needs from the running hub. */
 export interface AppDeps {
@@ -40,7 +42,11 @@ export interface AppDeps {
   keepAliveMs?: number;
   /** Aborted at shutdown: every SSE stream ends. */
   streams?: AbortSignal;
+  /** Per-key caps of SSE streams (and the other surfaces, which hold it themselves). */
+  leases?: KeyLeases;
   bodyLimitBytes: number;
+  /** A body not received in full this long after the headers is cut (400); default 30 s. */
+  bodyTimeoutMs?: number;
   dev: boolean;
   /** One info line per request (`hub.http.access`); true by default. Refusals are warned about either way. */
   accessLog?: boolean;
@@ -56,6 +62,7 @@ export function createApp(deps: AppDeps): Hono<HubEnv> {
   const app = new Hono<HubEnv>();
   app.use(requestIds());
   app.use(accessLog<HubEnv>({ lines: deps.accessLog ?? true }));
+  app.use(bodyReadTimeout(deps.bodyTimeoutMs ?? 30_000));
   // `/v1` is the OpenAI-compatible API: its clients expect OpenAI's error shape.
   const isOpenAi = (path: string) => path === "/v1" || path.startsWith("/v1/");
   app.onError((error, c) =>
@@ -95,7 +102,14 @@ export function createApp(deps: AppDeps): Hono<HubEnv> {
   const api = new Hono<HubEnv>()
     .route("/", operationRoutes(deps.registry, deps.caller))
     .route("/", keyRoutes(deps.caller))
-    .route("/", eventRoutes(deps.pubsub, { keepAliveMs: deps.keepAliveMs, signal: deps.streams }))
+    .route(
+      "/",
+      eventRoutes(deps.pubsub, {
+        keepAliveMs: deps.keepAliveMs,
+        signal: deps.streams,
+        leases: deps.leases,
+      }),
+    )
     .route("/", openApiRoutes(deps.registry));
   if (deps.spokes) api.route("/", spokeRoutes(deps.spokes));
   const llm = deps.llm ?? (() => undefined);

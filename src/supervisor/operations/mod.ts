@@ -19,7 +19,9 @@ import { logger } from "../../logging/mod.ts";
 import type { HubDb } from "../../storage/mod.ts";
 import type { ActorSystem } from "../actors/mod.ts";
 import type { HubEvents } from "../events.ts";
+import type { KeyLeases } from "../keys/key_leases.ts";
 import { hubOperations } from "./hub_operations.ts";
+import { capCallsPerKey } from "./key_call_cap.ts";
 import { keyOperations } from "./key_operations.ts";
 
 /** Where the supervisor's own operations run. */
@@ -31,13 +33,21 @@ export interface OperationsCore {
   readonly caller: Caller;
 }
 
+/** Options of {@linkcode createOperationsCore}. */
+export interface OperationsCoreOptions {
+  defaultTimeoutMs: number;
+  /** Per-key caps; calls in flight are counted per key when set. */
+  leases?: KeyLeases;
+}
+
 /** Creates the registry and the caller over the hub bus. */
 export function createOperationsCore(
   pubsub: PubSub<HubEvents>,
-  defaultTimeoutMs: number,
+  options: OperationsCoreOptions,
 ): OperationsCore {
   const registry = new OperationRegistry();
-  return { registry, caller: createCaller({ pubsub, registry, defaultTimeoutMs }) };
+  const caller = createCaller({ pubsub, registry, defaultTimeoutMs: options.defaultTimeoutMs });
+  return { registry, caller: options.leases ? capCallsPerKey(caller, options.leases) : caller };
 }
 
 /** What {@linkcode startOperations} needs. */

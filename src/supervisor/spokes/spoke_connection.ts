@@ -15,7 +15,7 @@ import {
   toHubError,
 } from "@hub/errors";
 import type { PubSub } from "@alkdev/pubsub";
-import type { VerifiedApiKey } from "../../auth/mod.ts";
+import { REVOKED_KEY_MESSAGE, type VerifiedApiKey } from "../../auth/mod.ts";
 import {
   encodeMessage,
   type FrameDecoder,
@@ -43,6 +43,10 @@ export interface ConnectionHost {
   registryCheck: Omit<Parameters<typeof checkRegistration>[1], "scopes" | "metadata">;
   /** The connection is gone. */
   forget(connection: SpokeConnection): void;
+  /** True when `keyId` was revoked since this hub started listening (bounded memory). */
+  revoked(keyId: string): boolean;
+  /** Admits a key that authenticated with its first frame (scope, per-key cap); throws if refused. */
+  admit(key: VerifiedApiKey): () => void;
   count(counter: "malformed" | "oversized" | "slowConsumer" | "unknownResults"): void;
 }
 
@@ -73,6 +77,15 @@ export interface SpokeInfo {
   remoteAddress?: string;
 }
 
+/** How a connection starts: authenticated by its upgrade request, or not yet. */
+export interface ConnectionStart {
+  /** The key of the upgrade's `Authorization` header, already admitted. */
+  key?: VerifiedApiKey;
+  /** Gives the admitted key's socket lease back. */
+  release?: () => void;
+  remoteAddress?: string;
+}
+
 type State = "authenticating" | "open" | "registering" | "registered" | "draining" | "closed";
 
 /** One spoke (or event client) connection. */
@@ -88,6 +101,7 @@ export class SpokeConnection implements Runner {
   #state: State = "authenticating";
   #offences = 0;
   #authTimer?: ReturnType<typeof setTimeout>;
+  #release?: () => void;
   name = "";
   version = "";
   maxInFlight = 1;
@@ -95,15 +109,12 @@ export class SpokeConnection implements Runner {
   draining = false;
   lastSeen = Date.now();
 
-  constructor(
-    ws: WebSocket,
-    host: ConnectionHost,
-    key: VerifiedApiKey | undefined,
-    remoteAddress?: string,
-  ) {
+  constructor(ws: WebSocket, host: ConnectionHost, start: ConnectionStart = {}) {
+    const { key } = start;
     this.#ws = ws;
     this.#host = host;
-    this.#remoteAddress = remoteAddress;
+    this.#remoteAddress = start.remoteAddress;
+    this.#release = start.release;
     this.#outbox = new Outbox(ws, {
       maxBufferedBytes: host.settings.maxBufferedBytes,
       maxFrameBytes: host.settings.maxFrameBytes,
@@ -196,6 +207,12 @@ export class SpokeConnection implements Runner {
 
   #authenticated(key: VerifiedApiKey): void {
     clearTimeout(this.#authTimer);
+    // Verified before a revocation that arrived while this socket was opening or the
+    // verification ran: the revocation listener could not see this connection's key yet.
+    if (this.#host.revoked(key.id)) {
+      this.#key = key;
+      return this.close("unauthorized", REVOKED_KEY_MESSAGE);
+    }
     this.#key = key;
     this.#state = "open";
     const { settings } = this.#host;
@@ -259,14 +276,18 @@ export class SpokeConnection implements Runner {
       clearTimeout(this.#authTimer);
       this.#state = "open"; // no second auth while this one runs
       this.#host.verify(message.payload.apiKey).then(
-        (key) => this.#ws.readyState === WebSocket.OPEN && this.#authenticated(key),
+        (key) => {
+          if (this.#ws.readyState !== WebSocket.OPEN) return;
+          this.#release = this.#host.admit(key);
+          this.#authenticated(key);
+        },
+      ).catch(
         (error) => {
           const hubError = toHubError(error);
           this.#error(message.id, hubError);
-          this.close(
-            hubError.code === "unauthorized" ? "unauthorized" : "unavailable",
-            hubError.message,
-          );
+          // A refusal keeps its code (4401, 4403, 4429); anything else is the hub's trouble.
+          const refusal = ["unauthorized", "forbidden", "rate_limited"].includes(hubError.code);
+          this.close(refusal ? hubError.code : "unavailable", hubError.message);
         },
       );
       return;
@@ -387,6 +408,7 @@ export class SpokeConnection implements Runner {
     const wasRegistered = this.registered;
     this.#state = "closed";
     clearTimeout(this.#authTimer);
+    this.#release?.();
     for (const subscription of this.#subscriptions.values()) void subscription.close();
     this.#subscriptions.clear();
     this.#host.pool.remove(this, this.draining ? "closed" : "disconnected");

@@ -10,7 +10,8 @@ import type { Context } from "hono";
 import { type OperationLog, type OperationRegistry } from "@alkdev/operations";
 import { HubError } from "@hub/errors";
 import type { PubSub } from "@alkdev/pubsub";
-import { type ApiKeyVerifier, KEY_REVOKED, type VerifiedApiKey } from "../../auth/mod.ts";
+import { type ApiKeyVerifier, hasScope, KEY_REVOKED, type VerifiedApiKey } from "../../auth/mod.ts";
+import { KeyLeases, type Release } from "../keys/key_leases.ts";
 import {
   DEFAULT_MAX_FRAME_BYTES,
   FrameDecoder,
@@ -42,6 +43,8 @@ export interface SpokeServerOptions extends Partial<ConnectionSettings> {
   maxUnauthenticated?: number;
   /** Calls of one operation waiting for a spoke; default 256. */
   maxQueued?: number;
+  /** Per-key caps (`webSockets` applies here); default: the default caps. */
+  leases?: KeyLeases;
 }
 
 /** Counters of {@linkcode SpokeServer.stats}. */
@@ -76,6 +79,37 @@ const DEFAULTS: ConnectionSettings = {
   maxSubscriptions: 32,
 };
 
+/** How many recent revocations are remembered; the oldest go first. */
+const RECENT_REVOCATIONS = 10_000;
+
+/** A set that forgets its oldest entries past `max`. */
+class RecentSet {
+  readonly #items = new Set<string>();
+  constructor(readonly max: number) {}
+  add(item: string): void {
+    this.#items.delete(item);
+    if (this.#items.size >= this.max) this.#items.delete(this.#items.values().next().value!);
+    this.#items.add(item);
+  }
+  has(item: string): boolean {
+    return this.#items.has(item);
+  }
+}
+
+/**
+ * Admits a verified key to `/ws`: it needs `spoke` (or `events`, to only
+ * subscribe), and one more socket under its per-key cap.
+ */
+function admit(key: VerifiedApiKey, leases: KeyLeases): Release {
+  if (!hasScope(key.scopes, "spoke") && !hasScope(key.scopes, "events")) {
+    throw new HubError(
+      "forbidden",
+      'Cannot open spoke connection: the API key needs the "spoke" or "events" scope',
+    );
+  }
+  return leases.acquire(key.id, "webSockets");
+}
+
 function bearerOf(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
   const match = /^Bearer\s+(\S+)$/i.exec(header);
@@ -93,6 +127,7 @@ export function createSpokeServer(options: SpokeServerOptions): SpokeServer {
   }
   const maxConnections = options.maxConnections ?? 10_000;
   const maxUnauthenticated = options.maxUnauthenticated ?? 256;
+  const leases = options.leases ?? new KeyLeases();
   const { log, pubsub, registry } = options;
   const connections = new Set<SpokeConnection>();
   const counters = { malformed: 0, oversized: 0, slowConsumer: 0, unknownResults: 0 };
@@ -105,6 +140,10 @@ export function createSpokeServer(options: SpokeServerOptions): SpokeServer {
   });
   let closed = false;
 
+  // Revocations seen lately, for keys verified before the revocation but not yet on a
+  // connection (the socket not open yet, the auth frame's verification still running).
+  const recentlyRevoked = new RecentSet(RECENT_REVOCATIONS);
+
   const host: ConnectionHost = {
     pool,
     pubsub,
@@ -115,6 +154,8 @@ export function createSpokeServer(options: SpokeServerOptions): SpokeServer {
     metadata: (keyId) => options.keyMetadata?.(keyId) ?? Promise.resolve({}),
     registryCheck: { registry, offered: (name) => pool.offered(name) },
     forget: (connection) => connections.delete(connection),
+    revoked: (keyId) => recentlyRevoked.has(keyId),
+    admit: (key) => admit(key, leases),
     count: (counter) => void (counters[counter] += 1),
   };
 
@@ -149,6 +190,7 @@ export function createSpokeServer(options: SpokeServerOptions): SpokeServer {
     for await (const event of revocations) {
       const keyId = (event.payload as { keyId?: unknown } | null)?.keyId;
       if (typeof keyId !== "string") continue;
+      recentlyRevoked.add(keyId);
       for (const connection of [...connections]) {
         if (connection.keyId === keyId) {
           connection.close("unauthorized", "API key has been revoked");
@@ -205,13 +247,22 @@ export function createSpokeServer(options: SpokeServerOptions): SpokeServer {
           `Cannot open spoke connection: ${maxUnauthenticated} connections are still authenticating`,
         );
       }
+      // Refused before the upgrade, so the client sees the status (403, 429) and the message.
+      const release = key && admit(key, leases);
       // Read before the upgrade: afterwards the request is gone and remoteAddr throws.
       const remote = (c.env as { remoteAddr?: Deno.NetAddr } | undefined)?.remoteAddr?.hostname;
-      const { socket, response } = Deno.upgradeWebSocket(c.req.raw, {
-        ...(offered.length > 0 ? { protocol: SUBPROTOCOL } : {}),
-        idleTimeout: 0, // the protocol's own heartbeats decide
-      });
-      connections.add(new SpokeConnection(socket, host, key, remote));
+      let upgraded;
+      try {
+        upgraded = Deno.upgradeWebSocket(c.req.raw, {
+          ...(offered.length > 0 ? { protocol: SUBPROTOCOL } : {}),
+          idleTimeout: 0, // the protocol's own heartbeats decide
+        });
+      } catch (error) {
+        release?.();
+        throw error;
+      }
+      const { socket, response } = upgraded;
+      connections.add(new SpokeConnection(socket, host, { key, release, remoteAddress: remote }));
       return response;
     },
     list() {

@@ -11,6 +11,8 @@ import type { LlmGateway } from "../llm_gateway/mod.ts";
 import { createOperationsCore, type OperationsCore } from "../operations/mod.ts";
 import { createSpokeServer, type SpokeServer, type SpokeServerOptions } from "../spokes/mod.ts";
 import { type McpParts, startMcp } from "./mcp.ts";
+import { KeyLeases } from "../keys/key_leases.ts";
+import { type KeyWatch, watchOpenKeys } from "../keys/key_watch.ts";
 
 /** What {@linkcode buildApp} needs; the late parts are read per request, once their steps ran. */
 export interface BuildAppOptions {
@@ -20,6 +22,8 @@ export interface BuildAppOptions {
   refusal(): HubError | undefined;
   /** The key service and verifier, set by the `start-auth` step. */
   auth(): { service: ApiKeyService; verifier: ApiKeyVerifier };
+  /** Ids of every unrevoked key (one query), or undefined before the `start-auth` step. */
+  activeKeyIds(): Promise<Iterable<string>> | undefined;
   /** The LLM gateway, set by the `start-llm-gateway` step. */
   llm(): LlmGateway | undefined;
   spokes?: Omit<SpokeServerOptions, "registry" | "pubsub" | "verifier" | "keyMetadata" | "log">;
@@ -34,6 +38,8 @@ export interface BuiltApp {
   spokes: SpokeServer;
   /** Aborted at shutdown: ends every SSE stream. */
   streams: AbortController;
+  /** Re-checks the keys of open connections; stop it at shutdown. */
+  keyWatch: KeyWatch;
 }
 
 /**
@@ -42,8 +48,12 @@ export interface BuiltApp {
  */
 export function buildApp(options: BuildAppOptions): BuiltApp {
   const { settings, pubsub } = options;
-  const core = createOperationsCore(pubsub, settings.actors.callTimeoutMs);
-  const mcp = startMcp(core, pubsub);
+  const leases = new KeyLeases(settings.limits.perKey);
+  const core = createOperationsCore(pubsub, {
+    defaultTimeoutMs: settings.actors.callTimeoutMs,
+    leases,
+  });
+  const mcp = startMcp(core, { pubsub, leases });
   const verifier = () => options.auth().verifier;
   const spokes = createSpokeServer({
     registry: core.registry,
@@ -51,9 +61,16 @@ export function buildApp(options: BuildAppOptions): BuiltApp {
     verifier,
     keyMetadata: async (keyId) => (await options.auth().service.get(keyId)).metadata,
     log: logger("spokes"),
+    leases,
     ...options.spokes,
   });
   const streams = new AbortController();
+  const keyWatch = watchOpenKeys({
+    openKeys: () => leases.keys(),
+    activeKeys: () => options.activeKeyIds(),
+    pubsub,
+    intervalMs: settings.limits.keyRecheckIntervalMs,
+  });
   const app = createApp({
     health: options.health,
     refusal: options.refusal,
@@ -62,13 +79,15 @@ export function buildApp(options: BuildAppOptions): BuiltApp {
     pubsub,
     keepAliveMs: options.sseKeepAliveMs,
     streams: streams.signal,
+    leases,
     mcp: mcp.endpoint,
     spokes,
     verifier,
     bodyLimitBytes: settings.bodyLimitBytes,
+    bodyTimeoutMs: settings.bodyTimeoutMs,
     dev: settings.dev,
     accessLog: settings.accessLog,
     llm: options.llm,
   });
-  return { app, core, mcp, spokes, streams };
+  return { app, core, mcp, spokes, streams, keyWatch };
 }

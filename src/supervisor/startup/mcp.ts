@@ -4,20 +4,27 @@ import { logger } from "../../logging/mod.ts";
 import { VERSION } from "../../version.ts";
 import type { HubEvents } from "../events.ts";
 import { createMcpEndpoint, type McpEndpoint } from "../http/mcp/mod.ts";
+import type { KeyLeases } from "../keys/key_leases.ts";
 import type { OperationsCore } from "../operations/mod.ts";
 
 /** The MCP endpoint and its link to key revocations. */
 export interface McpParts {
   readonly endpoint: McpEndpoint;
-  close(): Promise<void>;
+  /** Stops serving; running calls get up to `graceMs` to finish before the sessions close. */
+  close(options?: { graceMs?: number }): Promise<void>;
 }
 
 /** Creates `/mcp` over the hub's operations; a revoked key's sessions close at once. */
-export function startMcp(core: OperationsCore, pubsub: PubSub<HubEvents>): McpParts {
+export function startMcp(
+  core: OperationsCore,
+  options: { pubsub: PubSub<HubEvents>; leases?: KeyLeases },
+): McpParts {
+  const { pubsub } = options;
   const endpoint = createMcpEndpoint({
     registry: core.registry,
     caller: core.caller,
     serverInfo: { name: "alk hub", version: VERSION },
+    leases: options.leases,
   });
   const log = logger("mcp");
   const revocations = pubsub.subscribe(KEY_REVOKED);
@@ -33,9 +40,9 @@ export function startMcp(core: OperationsCore, pubsub: PubSub<HubEvents>): McpPa
   })().catch((error) => log.error("MCP revocation listener stopped: {error}", { error }));
   return {
     endpoint,
-    async close() {
+    async close(options) {
       await revocations.return();
-      await endpoint.close();
+      await endpoint.close(options);
     },
   };
 }

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import Type from "typebox";
-import { defineOperation } from "@alkdev/operations";
+import { defineOperation, listen } from "@alkdev/operations";
 import { ERROR_MAP, HubError } from "@hub/errors";
 import { connectSpoke } from "../../../src/spoke/mod.ts";
-import type { ApiKeyVerifier } from "../../../src/auth/mod.ts";
+import { type ApiKeyVerifier, KEY_REVOKED } from "../../../src/auth/mod.ts";
 import { gate, KEYS, rawSocket, withRig } from "./_rig.ts";
 
 const op = (name: string) =>
@@ -108,12 +108,19 @@ Deno.test("spoke auth: header at the upgrade, or a first auth frame", async (t) 
 Deno.test("registration: scopes, namespaces, reserved names and conflicts", async (t) => {
   await withRig(
     async (rig) => {
-      const refused = async (token: string, name: string, code: string, message: RegExp) => {
+      const refused = async (
+        token: string,
+        name: string,
+        code: string,
+        message: RegExp,
+        auth?: "frame",
+      ) => {
         const spoke = connectSpoke({
           url: rig.wsUrl,
           apiKey: token,
           name: "refused",
           operations: [op(name)],
+          ...(auth ? { auth } : {}),
         });
         const error = await refusal(spoke.ready());
         assert.equal(error.code, code, error.message);
@@ -124,7 +131,9 @@ Deno.test("registration: scopes, namespaces, reserved names and conflicts", asyn
 
       await t.step("a key without the spoke scope cannot register", async () => {
         await refused(KEYS.events.token, "lab.x", "forbidden", /missing scope "spoke"/);
-        await refused(KEYS.ops.token, "lab.x", "forbidden", /missing scope "spoke"/);
+        // A key with neither spoke nor events may not even connect (a 403 at the upgrade, or
+        // error + 4403 after an auth frame, which the SDK can report).
+        await refused(KEYS.ops.token, "lab.x", "forbidden", /"spoke" or "events" scope/, "frame");
       });
 
       await t.step("a name outside the key's spokeNamespaces is refused", async () => {
@@ -291,12 +300,14 @@ Deno.test("event clients: the events scope subscribes; call topics need admin", 
     raw.ws.close();
     await raw.closed;
 
-    const opsOnly = await rawSocket(rig.wsUrl, KEYS.ops.token);
-    await opsOnly.next("welcome");
-    opsOnly.send({ type: "subscribe", id: "s", payload: { topic: "news.flash" } });
-    assert.equal((await opsOnly.next("error")).payload.code, "forbidden");
-    opsOnly.ws.close();
-    await opsOnly.closed;
+    // A key with neither events nor spoke is refused before the upgrade (it used to get a
+    // welcome and a refusal per subscription).
+    const opsOnly = await rig.request("/ws", {
+      token: KEYS.ops.token,
+      headers: { upgrade: "websocket" },
+    });
+    assert.equal(opsOnly.status, 403);
+    assert.equal((await opsOnly.json()).error.code, "forbidden");
   });
 });
 
@@ -422,6 +433,27 @@ Deno.test("an upgrade still verifying its key when close() begins is refused", a
     await closing;
     late.ws.close();
     await late.closed;
+  }, { verifier: held.verifier });
+});
+
+Deno.test("a key revoked while its auth frame is being verified does not survive on that socket", async () => {
+  const held = heldVerifier(1);
+  await withRig(async (rig) => {
+    const socket = await rawSocket(rig.wsUrl);
+    socket.send({ type: "auth", id: "a", payload: { apiKey: KEYS.spoke.token } });
+    await held.entered;
+    // Our own listener joins after the spoke server's, so once it has the event the server has too.
+    const seen = gate();
+    const listening = listen(rig.pubsub, KEY_REVOKED, () => seen.resolve());
+    rig.pubsub.publish(KEY_REVOKED, KEYS.spoke.key.id, { keyId: KEYS.spoke.key.id });
+    await seen.promise;
+    await listening.close();
+    held.release();
+    // Before the fix the verification's stale answer got a welcome and the socket stayed open.
+    const closed = await socket.closed;
+    assert.equal(closed.code, 4401);
+    assert.match(closed.reason, /revoked/);
+    assert.equal(rig.spokes.stats().connections, 0);
   }, { verifier: held.verifier });
 });
 

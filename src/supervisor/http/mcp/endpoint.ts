@@ -18,6 +18,8 @@ import {
 import { HubError } from "@hub/errors";
 import { logger } from "../../../logging/mod.ts";
 import type { HubEnv } from "../app.ts";
+import { KeyLeases } from "../../keys/key_leases.ts";
+import { onKeyExpiry } from "../../keys/key_expiry.ts";
 import { INVALID_REQUEST, PARSE_ERROR, sendJsonRpcError } from "./_jsonrpc_error.ts";
 import { McpSession } from "./session.ts";
 import type { McpServerInfo } from "./tool_server.ts";
@@ -36,6 +38,8 @@ export interface McpEndpointOptions {
   idleTimeoutMs?: number;
   /** Deadline of each tool call; default: the caller's. */
   callTimeoutMs?: number;
+  /** Per-key caps (`mcpSessions` applies here); default: the default caps. */
+  leases?: KeyLeases;
   log?: OperationLog;
 }
 
@@ -44,8 +48,12 @@ export interface McpEndpoint {
   handle(c: Context<HubEnv>): Promise<Response>;
   /** Closes every session of one API key (when it is revoked). */
   closeKeySessions(keyId: string): Promise<void>;
-  /** Closes every session and stops serving; open event streams end, so shutdown cannot hang. */
-  close(): Promise<void>;
+  /**
+   * Stops serving (new requests get `unavailable`), lets running calls finish
+   * for up to `graceMs` (default 0), then closes every session: open event
+   * streams end, so shutdown cannot hang.
+   */
+  close(options?: { graceMs?: number }): Promise<void>;
   sessionCount(): number;
 }
 
@@ -62,6 +70,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     throw new RangeError(`Invalid idleTimeoutMs ${idleTimeoutMs}: must be > 0`);
   }
   const log = options.log ?? logger("mcp");
+  const leases = options.leases ?? new KeyLeases();
   const sessions = new Map<string, McpSession>();
   let closed = false;
 
@@ -121,6 +130,12 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       );
     }
     const apiKey = c.var.apiKey;
+    let release;
+    try {
+      release = leases.acquire(apiKey.id, "mcpSessions");
+    } catch (error) {
+      return sendJsonRpcError(c, error as HubError);
+    }
     const session = new McpSession({
       registry: options.registry,
       caller: options.caller,
@@ -130,9 +145,18 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       keyId: apiKey.id,
       idleTimeoutMs,
       log,
-      onClosed: (done) => sessions.delete(done.id),
+      onClosed: (done) => {
+        sessions.delete(done.id);
+        release();
+        cancelExpiry();
+      },
     });
     sessions.set(session.id, session);
+    // An open GET stream keeps a session alive past its idle timeout, but never past its key.
+    const cancelExpiry = onKeyExpiry(apiKey.expiresAt, () => {
+      log.info("Closing MCP session {id}: its API key expired", { id: session.id });
+      session.close().catch(() => {});
+    });
     try {
       await session.connect();
       const response = await session.handle(c, body);
@@ -189,9 +213,17 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       const ofKey = [...sessions.values()].filter((session) => session.keyId === keyId);
       await Promise.all(ofKey.map((session) => session.close()));
     },
-    async close() {
+    async close({ graceMs = 0 } = {}) {
       closed = true;
       stopWatching();
+      if (graceMs > 0 && sessions.size > 0) {
+        // A call a spoke is finishing should be answered, not cut at the last moment.
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const deadline = new Promise<void>((resolve) => timer = setTimeout(resolve, graceMs));
+        const running = Promise.all([...sessions.values()].map((session) => session.idle()));
+        await Promise.race([running, deadline]);
+        clearTimeout(timer);
+      }
       await Promise.all([...sessions.values()].map((session) => session.close()));
     },
     sessionCount: () => sessions.size,

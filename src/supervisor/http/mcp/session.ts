@@ -96,6 +96,11 @@ export class McpSession {
     return response;
   }
 
+  /** Resolves once no call of this session is running (new ones may start after). */
+  async idle(): Promise<void> {
+    while (this.#calls.size > 0) await Promise.allSettled([...this.#calls]);
+  }
+
   /** Restarts the idle timer. */
   touch(): void {
     clearTimeout(this.#timer);

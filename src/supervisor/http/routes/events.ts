@@ -1,8 +1,10 @@
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { PubSub } from "@alkdev/pubsub";
-import { KEY_REVOKED, REVOKED_KEY_MESSAGE } from "../../../auth/mod.ts";
+import { EXPIRED_KEY_MESSAGE, KEY_REVOKED, REVOKED_KEY_MESSAGE } from "../../../auth/mod.ts";
+import { onKeyExpiry } from "../../keys/key_expiry.ts";
 import type { HubEvents } from "../../events.ts";
+import { KeyLeases } from "../../keys/key_leases.ts";
 import type { HubEnv } from "../app.ts";
 import { methodNotAllowed } from "../errors.ts";
 import { parseTopics } from "./topic_access.ts";
@@ -13,6 +15,8 @@ export interface EventRoutesOptions {
   keepAliveMs?: number;
   /** Ends every stream when aborted (shutdown), so the server can drain. */
   signal?: AbortSignal;
+  /** Per-key caps (`eventStreams` applies here); default: the default caps. */
+  leases?: KeyLeases;
 }
 
 /**
@@ -26,18 +30,22 @@ export function eventRoutes(
   options: EventRoutesOptions = {},
 ): Hono<HubEnv> {
   const keepAliveMs = options.keepAliveMs ?? 15_000;
+  const leases = options.leases ?? new KeyLeases();
   const routes = new Hono<HubEnv>();
   routes.get("/events", (c) => {
     const topics = parseTopics(c.req.queries("topic") ?? [], c.var.apiKey.scopes);
     c.header("Cache-Control", "no-cache");
     c.header("X-Accel-Buffering", "no");
-    const keyId = c.var.apiKey.id;
+    const { id: keyId, expiresAt } = c.var.apiKey;
+    // Taken before the stream starts, so a refusal is a plain 429 with the coded error.
+    const release = leases.acquire(keyId, "eventStreams");
     return streamSSE(c, async (stream) => {
       const subscriptions = topics.map(({ type, id }) => pubsub.subscribe(type, id));
       // A revoked key loses its open streams too, not only its next request.
       const revoked = pubsub.subscribe(KEY_REVOKED, keyId);
       const done = Promise.withResolvers<void>();
       const close = () => {
+        release();
         for (const subscription of [...subscriptions, revoked]) void subscription.return();
         done.resolve();
       };
@@ -50,11 +58,17 @@ export function eventRoutes(
           await stream.writeSSE({ event: event.type, data: JSON.stringify(event) });
         }
       });
-      const revocation = revoked.next().then(async (r) => {
-        if (r.done) return;
-        const error = { code: "unauthorized", message: REVOKED_KEY_MESSAGE };
+      const refuse = async (message: string) => {
+        const error = { code: "unauthorized", message };
         await stream.writeSSE({ event: "error", data: JSON.stringify({ error }) });
-      });
+      };
+      const revocation = revoked.next().then((r) =>
+        r.done ? undefined : refuse(REVOKED_KEY_MESSAGE)
+      );
+      // The same rule as /ws: a stream ends when its key expires, not only at the next request.
+      const expired = Promise.withResolvers<void>();
+      const cancelExpiry = onKeyExpiry(expiresAt, () => expired.resolve());
+      const expiry = expired.promise.then(() => refuse(EXPIRED_KEY_MESSAGE));
       // next() above attached every listener; only now is the stream ready.
       await stream.writeSSE({ event: "ready", data: JSON.stringify({ topics: topics.map(name) }) });
       const timer = setInterval(
@@ -62,9 +76,10 @@ export function eventRoutes(
         keepAliveMs,
       );
       try {
-        await Promise.race([done.promise, Promise.all(pumps), revocation]);
+        await Promise.race([done.promise, Promise.all(pumps), revocation, expiry]);
       } finally {
         clearInterval(timer);
+        cancelExpiry();
         options.signal?.removeEventListener("abort", close);
         close();
       }
