@@ -110,6 +110,24 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
         INVALID_REQUEST,
       );
     }
+    // The SDK would answer these -32603 with its schema library's raw dump.
+    const bad = badToolArguments(body);
+    if (bad !== undefined) {
+      const error = new HubError(
+        "bad_request",
+        "Invalid params: tools/call arguments must be a JSON object",
+      );
+      if (Array.isArray(body)) return sendJsonRpcError(c, error);
+      return c.json({
+        jsonrpc: "2.0",
+        id: bad,
+        error: {
+          code: error.mapping.jsonRpc,
+          message: error.message,
+          data: { code: error.code, requestId: c.get("requestId") },
+        },
+      });
+    }
     return body;
   }
 
@@ -228,4 +246,19 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     },
     sessionCount: () => sessions.size,
   };
+}
+
+/** The id of the first `tools/call` whose `arguments` is present but not an object. */
+function badToolArguments(body: unknown): string | number | null | undefined {
+  for (const message of Array.isArray(body) ? body : [body]) {
+    if (typeof message !== "object" || message === null) continue;
+    const { method, params, id } = message as { method?: unknown; params?: unknown; id?: unknown };
+    if (method !== "tools/call" || typeof params !== "object" || params === null) continue;
+    const args = (params as { arguments?: unknown }).arguments;
+    if (args === undefined || (typeof args === "object" && args !== null && !Array.isArray(args))) {
+      continue;
+    }
+    return typeof id === "string" || typeof id === "number" ? id : null;
+  }
+  return undefined;
 }

@@ -48,3 +48,32 @@ Deno.test("mcp: a batch over the limit is refused before the transport; small ba
     await rig.close();
   }
 });
+
+Deno.test("mcp: tools/call with arguments that are not an object is -32602 with a clean message", async () => {
+  const rig = startMcpRig();
+  try {
+    const opened = await postMcp(rig, KEYS.ops.token, initializeRequest());
+    const sessionId = opened.headers.get("mcp-session-id")!;
+    await opened.body?.cancel();
+    const headers = { "mcp-session-id": sessionId, "mcp-protocol-version": "2025-06-18" };
+    for (const args of ["x", [1], 3]) {
+      const response = await postMcp(rig, KEYS.ops.token, {
+        jsonrpc: "2.0",
+        id: 7,
+        method: "tools/call",
+        params: { name: "test.add", arguments: args },
+      }, headers);
+      assert.equal(response.status, 200);
+      const body = await response.json();
+      assert.equal(body.id, 7);
+      assert.equal(body.error.code, -32602);
+      assert.equal(
+        body.error.message,
+        "Invalid params: tools/call arguments must be a JSON object",
+      );
+      assert.equal(body.error.data.code, "bad_request");
+    }
+  } finally {
+    await rig.close();
+  }
+});
