@@ -39,8 +39,10 @@ const dataDir = await Deno.makeTempDir({ prefix: "hub_bench_" });
 // `--database-url <url>` measures the hub on PostgreSQL instead of embedded PGlite.
 const urlFlag = Deno.args.indexOf("--database-url");
 const databaseUrl = urlFlag >= 0 ? Deno.args[urlFlag + 1] : undefined;
+const noAccessLog = Deno.args.includes("--no-access-log");
 const hub = await startHub({
-  flags: { port: 0, dataDir, databaseUrl },
+  // `--no-access-log` measures the hub without its per-request access line.
+  flags: { port: 0, dataDir, databaseUrl, ...(noAccessLog ? { accessLog: false } : {}) },
   env: {},
   logWrite: () => {},
 });

@@ -62,7 +62,6 @@ export function createApp(deps: AppDeps): Hono<HubEnv> {
   const app = new Hono<HubEnv>();
   app.use(requestIds());
   app.use(accessLog<HubEnv>({ lines: deps.accessLog ?? true }));
-  app.use(bodyReadTimeout(deps.bodyTimeoutMs ?? 30_000));
   // `/v1` is the OpenAI-compatible API: its clients expect OpenAI's error shape.
   const isOpenAi = (path: string) => path === "/v1" || path.startsWith("/v1/");
   app.onError((error, c) =>
@@ -99,6 +98,8 @@ export function createApp(deps: AppDeps): Hono<HubEnv> {
       },
     }),
   );
+  // After the key and the limit: an unauthenticated client's body is never read.
+  app.use("*", bodyReadTimeout(deps.bodyTimeoutMs ?? 30_000));
   const api = new Hono<HubEnv>()
     .route("/", operationRoutes(deps.registry, deps.caller))
     .route("/", keyRoutes(deps.caller))
