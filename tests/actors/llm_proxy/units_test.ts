@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   Balancer,
   createLlmProxy,
+  emptySummary,
   type FromActor,
   SseFilter,
 } from "../../../src/actors/llm_proxy/mod.ts";
@@ -171,16 +172,7 @@ Deno.test("applyUsage() takes only token counts from an upstream's usage", () =>
     stream: false,
     includeUsage: false,
   };
-  const summary = () => ({
-    provider: null,
-    model: null,
-    inputTokens: 0,
-    outputTokens: 0,
-    estimated: false,
-    errorCode: null,
-    ttfcMs: null,
-    attempts: 1,
-  });
+  const summary = () => emptySummary({ attempts: 1 });
   const good = summary();
   applyUsage(good, { prompt_tokens: 5, completion_tokens: 2 }, req);
   assert.deepEqual([good.inputTokens, good.outputTokens, good.estimated], [5, 2, false]);

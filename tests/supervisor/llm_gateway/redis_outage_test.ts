@@ -20,6 +20,17 @@ async function health(url: string): Promise<{ status: number; body: Record<strin
   return { status: response.status, body: await response.json() };
 }
 
+/** Waits for /health to say ok again, then shows a limited request is served. */
+async function recovers(hubUrl: string, baseURL: string, apiKey: string): Promise<void> {
+  await waitFor(async () => (await health(hubUrl)).body.status === "ok", {
+    timeoutMs: 10_000,
+    what: "/health to say ok again",
+  });
+  const back = await chat(baseURL, apiKey);
+  await back.body?.cancel();
+  assert.equal(back.status, 200);
+}
+
 Deno.test({
   name:
     "redis outage: a paused Redis refuses limited requests while paused and /health says degraded",
@@ -53,13 +64,7 @@ Deno.test({
           } finally {
             server.resume();
           }
-          await waitFor(async () => (await health(hub.url)).body.status === "ok", {
-            timeoutMs: 10_000,
-            what: "/health to say ok again",
-          });
-          const back = await chat(baseURL, apiKey);
-          await back.body?.cancel();
-          assert.equal(back.status, 200);
+          await recovers(hub.url, baseURL, apiKey);
         },
         undefined,
         { redisUrl: server.url },
@@ -89,13 +94,7 @@ Deno.test({
           assert.equal(refused.status, 503);
           assert.equal((await refused.json()).error.code, "limiter_unavailable");
           await server.start();
-          await waitFor(async () => (await health(hub.url)).body.status === "ok", {
-            timeoutMs: 10_000,
-            what: "/health to say ok again",
-          });
-          const back = await chat(baseURL, apiKey);
-          await back.body?.cancel();
-          assert.equal(back.status, 200);
+          await recovers(hub.url, baseURL, apiKey);
         },
         undefined,
         { redisUrl: server.url },
